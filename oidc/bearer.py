@@ -1,0 +1,62 @@
+"""RFC 6750 bearer token extraction and lookup. Access tokens are looked up by digest only."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .models import AccessToken
+
+
+@dataclass(frozen=True)
+class BearerError:
+    error: str
+    description: str
+    status: int
+
+    def www_authenticate(self, realm: str) -> str:
+        """RFC 6750 3: the challenge names the error; no error code when no credentials were sent."""
+        parts = [f'realm="{realm}"']
+        if self.error != "":
+            parts.append(f'error="{self.error}"')
+            parts.append(f'error_description="{self.description}"')
+        return "Bearer " + ", ".join(parts)
+
+
+MISSING = BearerError("", "No access token was sent.", 401)
+INVALID = BearerError("invalid_token", "The access token is invalid or has expired.", 401)
+MULTIPLE = BearerError("invalid_request", "The access token was sent more than one way.", 400)
+INSUFFICIENT = BearerError("insufficient_scope", "The access token does not grant the openid scope.", 403)
+
+
+def extract(request) -> tuple[str | None, BearerError | None]:
+    """RFC 6750 2.1 (header) and 2.2 (form body); 2.3 (query) is not accepted (RFC 9700 4.3.2)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    from_header = None
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return None, INVALID
+        from_header = value.strip()
+    from_body = None
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        from_body = request.POST.get("access_token")
+    if from_header and from_body:
+        return None, MULTIPLE
+    token = from_header or from_body
+    return (token, None) if token else (None, MISSING)
+
+
+def lookup(token: str) -> AccessToken | None:
+    """The live token for this value, with its user and client, in one indexed query."""
+    checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    access_token = (
+        AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
+    )
+    if access_token is None or access_token.expires <= timezone.now():
+        return None
+    if access_token.application is not None and not access_token.application.is_active:
+        return None
+    if access_token.user is not None and not access_token.user.is_active:
+        return None
+    return access_token

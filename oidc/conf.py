@@ -1,0 +1,35 @@
+"""Typed access to Portico's own settings (the PORTICO_* names in config/settings.py)."""
+
+from django.conf import settings
+
+
+def issuer() -> str:
+    return settings.PORTICO_ISSUER
+
+
+def endpoint(path: str) -> str:
+    """An absolute URL under the issuer (Discovery 3: endpoints are derived from configuration, not Host)."""
+    return issuer() + path
+
+
+def key_encryption_secrets() -> list[str]:
+    """PORTICO_KEY_ENCRYPTION_KEY (and its fallbacks), else SECRET_KEY and SECRET_KEY_FALLBACKS."""
+    if settings.PORTICO_KEY_ENCRYPTION_KEYS:
+        return list(settings.PORTICO_KEY_ENCRYPTION_KEYS)
+    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+
+
+def scopes() -> dict[str, str]:
+    return settings.PORTICO_SCOPES
+
+
+def id_token_ttl() -> int:
+    return settings.PORTICO_ID_TOKEN_TTL
+
+
+def playground_enabled() -> bool:
+    return settings.PORTICO_PLAYGROUND
+
+
+def code_ttl() -> int:
+    return settings.PORTICO_CODE_TTL

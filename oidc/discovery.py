@@ -1,0 +1,34 @@
+"""Discovery 1.0 section 3 / RFC 8414 2 metadata. Every value describes what this server actually does."""
+
+from django.urls import reverse
+
+from . import claims, conf, keys, pkce
+
+
+def metadata() -> dict:
+    def url(name: str) -> str:
+        return conf.endpoint(reverse(name))
+
+    return {
+        "issuer": conf.issuer(),
+        "authorization_endpoint": url("oidc:authorize"),
+        "token_endpoint": url("oidc:token"),
+        "userinfo_endpoint": url("oidc:userinfo"),
+        "jwks_uri": url("oidc:jwks"),
+        "revocation_endpoint": url("oidc:revoke"),
+        "scopes_supported": list(conf.scopes()),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": list(keys.SUPPORTED_ALGS),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": list(pkce.SUPPORTED_METHODS),
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_supported": claims.SUPPORTED_CLAIMS,
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+    }

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from .views import authorize, token, userinfo, wellknown
+
+app_name = "oidc"
+
+urlpatterns = [
+    path(".well-known/openid-configuration", wellknown.openid_configuration, name="configuration"),
+    path(".well-known/jwks.json", wellknown.jwks, name="jwks"),
+    path("authorize", authorize.AuthorizeView.as_view(), name="authorize"),
+    path("authorize/consent", authorize.ConsentView.as_view(), name="consent"),
+    path("token", token.TokenView.as_view(), name="token"),
+    path("revoke", token.RevokeView.as_view(), name="revoke"),
+    path("userinfo", userinfo.UserInfoView.as_view(), name="userinfo"),
+]

@@ -1,0 +1,182 @@
+"""django-oauth-toolkit's validator, switched over to Portico's rules. Each override hands off to a small
+module (pkce, grants, tokens, keys, claims); no protocol logic of substance lives here."""
+
+import json
+import time
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import revoke_access_token, set_token_value
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
+
+from . import conf, pkce, tokens
+from .models import AccessToken, Client, Grant, IDToken, RefreshToken
+from .secrets import digest
+
+
+def _normalise_response_type(value: str) -> frozenset[str]:
+    """OAuth 2.0 Multiple Response Types 3: the order of space-separated values does not matter."""
+    return frozenset(value.split())
+
+
+class PorticoValidator(OAuth2Validator):
+    # ---- clients -------------------------------------------------------------------------------------
+
+    def authenticate_client(self, request, *args, **kwargs):
+        used = "client_secret_basic" if self._extract_basic_auth(request) else "client_secret_post"
+        if not super().authenticate_client(request, *args, **kwargs):
+            return False
+        # The method used must be the one the client registered (OIDC Registration 2, RFC 7591 2).
+        return request.client.token_endpoint_auth_method == used
+
+    def is_pkce_required(self, client_id, request):
+        client = request.client if isinstance(request.client, Client) else self._load_application(client_id, request)
+        return pkce.is_required(client)
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        wanted = _normalise_response_type(response_type)
+        return any(wanted == _normalise_response_type(rt) for rt in client.response_types)
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        return grant_type in client.grant_types
+
+    def validate_silent_login(self, request):
+        # prompt=none is decided by the authorization view, which sees the browser session.
+        return True
+
+    def validate_silent_authorization(self, request):
+        return True
+
+    # ---- authorization codes: stored as digests, consumed before anything is minted -----------------
+
+    def _grant(self, code, request) -> Grant | None:
+        cached = getattr(request, "portico_grant", None)
+        if cached is not None and cached.code == digest(code):
+            return cached
+        grant = Grant.objects.select_related("user").filter(code=digest(code)).first()
+        request.portico_grant = grant
+        return grant
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        Grant.objects.create(
+            application=request.client,
+            user=request.user,
+            code=digest(code["code"]),
+            expires=timezone.now() + timedelta(seconds=conf.code_ttl()),
+            redirect_uri=request.redirect_uri,
+            scope=" ".join(request.scopes),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=request.code_challenge_method or "",
+            nonce=request.nonce or "",
+            claims=json.dumps(request.claims or {}),
+            auth_time=getattr(request, "auth_time", None),
+            sid=getattr(request, "sid", "") or "",
+        )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        grant = self._grant(code, request)
+        if grant is None or grant.application_id != client.pk:
+            return False
+        if grant.redeemed_at is not None:
+            # RFC 6749 4.1.2: a replayed code revokes the tokens its first use issued.
+            self._revoke_tokens_from(grant)
+            return False
+        if grant.is_expired():
+            return False
+        # Consume before minting: the conditional UPDATE lets exactly one concurrent request through.
+        if not Grant.objects.filter(pk=grant.pk, redeemed_at__isnull=True).update(redeemed_at=timezone.now()):
+            return False
+        problem = pkce.downgrade_error(
+            challenge_stored=bool(grant.code_challenge), verifier_sent=request.code_verifier is not None
+        )
+        if problem:
+            raise errors.InvalidGrantError(description=problem, request=request)
+        request.scopes = grant.scope.split()
+        request.user = grant.user
+        request.nonce = grant.nonce or None
+        request.claims = json.loads(grant.claims) if grant.claims else None
+        request.auth_time = grant.auth_time
+        request.sid = grant.sid
+        return True
+
+    def _revoke_tokens_from(self, grant: Grant) -> None:
+        with transaction.atomic():
+            for access_token in AccessToken.objects.filter(grant_code=grant.code):
+                refresh = RefreshToken.objects.filter(access_token=access_token).first()
+                if refresh is not None and refresh.token_family:
+                    RefreshToken.revoke_family(refresh.token_family)
+                revoke_access_token(access_token)
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """Already consumed in validate_code."""
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        """RFC 6749 4.1.3: identical to the redirect_uri of the authorization request."""
+        request = kwargs.get("request") or (args[0] if args else None)
+        grant = self._grant(code, request) if request is not None else None
+        if grant is None:
+            grant = Grant.objects.filter(code=digest(code), application=client).first()
+        return grant is not None and redirect_uri is not None and grant.redirect_uri == redirect_uri
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant(code, request)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant(code, request)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return grant.scope.split() if grant else []
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant else None
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        grant = getattr(request, "portico_grant", None)
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=getattr(request, "id_token", None),
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+            grant_code=grant.code if grant is not None and request.grant_type == "authorization_code" else "",
+        )
+        set_token_value(access_token, token["access_token"])
+        access_token.save()
+        return access_token
+
+    def _load_id_token(self, token):
+        claims = tokens.verify_own_jwt(token)
+        return IDToken.objects.filter(jti=claims["jti"]).first() if claims and "jti" in claims else None
+
+    # ---- id_token --------------------------------------------------------------------------------------
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        now = int(time.time())
+        auth_time = getattr(request, "auth_time", None)
+        jti = str(uuid.uuid4())
+        signed, claims = tokens.issue_id_token(
+            id_token,
+            issuer=conf.issuer(),
+            sub=request.user.sub,
+            now=now,
+            ttl=conf.id_token_ttl(),
+            auth_time=int(auth_time.timestamp()) if auth_time else None,
+            extra={"jti": jti, "sid": getattr(request, "sid", None)},
+        )
+        request.id_token = IDToken.objects.create(
+            user=request.user,
+            scope=" ".join(request.scopes),
+            expires=timezone.now() + timedelta(seconds=conf.id_token_ttl()),
+            jti=jti,
+            application=request.client,
+        )
+        return signed

@@ -1,0 +1,41 @@
+"""UserInfo endpoint (Core 5.3): GET and POST, bearer token in the header or the form body."""
+
+from django.http import JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import bearer, claims, conf
+
+
+def _challenge(problem: bearer.BearerError) -> JsonResponse:
+    body = {"error": problem.error, "error_description": problem.description} if problem.error else {}
+    response = JsonResponse(body, status=problem.status)
+    response["WWW-Authenticate"] = problem.www_authenticate(conf.issuer())
+    return response
+
+
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class UserInfoView(View):
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request):
+        return self.respond(request)
+
+    def post(self, request):
+        return self.respond(request)
+
+    def respond(self, request):
+        token, problem = bearer.extract(request)
+        if problem is not None:
+            return _challenge(problem)
+        access_token = bearer.lookup(token)
+        if access_token is None or access_token.user is None:
+            return _challenge(bearer.INVALID)
+        scopes = access_token.scope.split()
+        if "openid" not in scopes:
+            return _challenge(bearer.INSUFFICIENT)
+        response = JsonResponse(claims.for_scopes(access_token.user, scopes, sub=access_token.user.sub))
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
