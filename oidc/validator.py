@@ -119,7 +119,12 @@ class PorticoValidator(OAuth2Validator):
         grant = self._grant(code, request) if request is not None else None
         if grant is None:
             grant = Grant.objects.filter(code=digest(code), application=client).first()
-        return grant is not None and redirect_uri is not None and grant.redirect_uri == redirect_uri
+        if grant is None or redirect_uri is None or grant.redirect_uri != redirect_uri:
+            # RFC 6749 5.2 names this invalid_grant (oauthlib would answer invalid_request).
+            raise errors.InvalidGrantError(
+                description="redirect_uri does not match the one in the authorization request", request=request
+            )
+        return True
 
     def get_code_challenge(self, code, request):
         grant = self._grant(code, request)
@@ -136,6 +141,12 @@ class PorticoValidator(OAuth2Validator):
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
         grant = self._grant(code, request)
         return (grant.nonce or None) if grant else None
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        # Refresh tokens only for clients registered for the refresh_token grant (RFC 6749 1.5, 6).
+        if "refresh_token" not in request.client.grant_types:
+            token.pop("refresh_token", None)
+        return super().save_bearer_token(token, request, *args, **kwargs)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         grant = getattr(request, "portico_grant", None)

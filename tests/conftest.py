@@ -1,0 +1,64 @@
+"""Factories and shared fixtures. Factories take keyword-only options and return what a test needs."""
+
+import base64
+import hashlib
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from oidc import keys
+from oidc.clients import create_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache():
+    # Keys live in the database, which each test resets; the in-process cache must follow.
+    keys.clear_cache()
+    yield
+    keys.clear_cache()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(*, username=None, password="correct horse battery", **claims):
+        username = username or f"user-{secrets.token_hex(4)}"
+        user = get_user_model().objects.create_user(username=username, password=password, **claims)
+        user.raw_password = password
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_client(db):
+    def make(*, confidential=True, redirect_uris=("https://rp.example.org/cb",), auth_method=None, **options):
+        method = auth_method or ("client_secret_basic" if confidential else "none")
+        options.setdefault("name", "Test RP")
+        return create_client(redirect_uris=list(redirect_uris), token_endpoint_auth_method=method, **options)
+
+    return make
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+@pytest.fixture
+def issuer_at(settings):
+    """Point the issuer (Portico's and django-oauth-toolkit's copy) at a live server URL."""
+
+    def point(url: str) -> str:
+        settings.PORTICO_ISSUER = url
+        settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": url}
+        settings.ALLOWED_HOSTS = ["*"]
+        return url
+
+    return point

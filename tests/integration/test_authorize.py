@@ -1,0 +1,212 @@
+"""Authorization endpoint behaviour (RFC 6749 4.1, Core 3.1.2) through Django's test client."""
+
+from urllib.parse import urlencode
+
+import pytest
+
+from oidc.models import Consent, Grant
+from tests.conftest import query_of
+from tests.integration.helpers import REDIRECT, authorize_params, get_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    user = make_user()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_unknown_client_id_shows_error_page_and_never_redirects(signed_in):
+    response = signed_in.get("/authorize?" + urlencode({"client_id": "nope", "redirect_uri": REDIRECT,
+                                                         "response_type": "code", "scope": "openid"}))
+    assert response.status_code == 400
+    assert "Location" not in response
+    assert response.context["error"] == "invalid_request"
+    assert response.context["description"] == "Invalid client_id parameter value."
+    assert b"cannot be completed" in response.content
+
+
+def test_unregistered_redirect_uri_shows_error_page_rfc6749_4_1_2_1(signed_in, make_client):
+    rp, _ = make_client()
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, redirect_uri="https://evil.example/cb")))
+    assert response.status_code == 400
+    assert "Location" not in response
+    assert response.context["error"] == "invalid_request"
+    assert "redirect" in response.context["description"].lower()
+
+
+def test_redirect_uri_matching_is_exact_rfc9700_4_1_3(signed_in, make_client):
+    rp, _ = make_client()
+    for near_miss in (REDIRECT + "/", REDIRECT + "?x=1", REDIRECT.upper(), "https://rp.example.org/cb/../cb"):
+        response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, redirect_uri=near_miss)))
+        assert response.status_code == 400, near_miss
+        assert "Location" not in response
+
+
+def test_missing_response_type_redirects_invalid_request_with_state_and_iss(signed_in, make_client, settings):
+    rp, _ = make_client()
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, response_type=None)))
+    assert response.status_code == 302
+    assert response["Location"].startswith(REDIRECT + "?")
+    query = query_of(response["Location"])
+    assert query["error"] == "invalid_request"
+    assert query["error_description"] == "Missing response_type parameter."
+    assert query["state"] == "st-123"
+    assert query["iss"] == settings.PORTICO_ISSUER
+
+
+def test_unsupported_response_type_redirects_with_error(signed_in, make_client):
+    rp, _ = make_client()
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, response_type="banana")))
+    assert response.status_code == 302
+    query = query_of(response["Location"])
+    assert query["error"] == "unsupported_response_type"
+    assert query["state"] == "st-123"
+
+
+def test_public_client_without_pkce_is_refused_rfc9700_2_1_1(signed_in, make_client):
+    rp, _ = make_client(confidential=False)
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    assert response.status_code == 302
+    query = query_of(response["Location"])
+    assert query == {**query, "error": "invalid_request", "error_description": "Code challenge required.",
+                     "state": "st-123"}
+    assert not Grant.objects.exists()
+
+
+def test_plain_pkce_is_refused_rfc9700_2_1_1(signed_in, make_client):
+    rp, _ = make_client(confidential=False)
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, code_challenge="a" * 43,
+                                                                        code_challenge_method="plain")))
+    query = query_of(response["Location"])
+    assert query["error"] == "invalid_request"
+    assert query["error_description"] == "Transform algorithm not supported."
+
+
+def test_confidential_client_may_skip_pkce_but_must_send_it_when_registered(signed_in, make_client):
+    rp, _ = make_client()
+    code, _ = get_code(signed_in, rp, pkce=False)
+    assert code
+    strict, _ = make_client(require_pkce=True)
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(strict)))
+    assert query_of(response["Location"])["error"] == "invalid_request"
+
+
+def test_anonymous_user_is_sent_to_login_with_the_request_preserved(client, make_client):
+    rp, _ = make_client()
+    response = client.get("/authorize?" + urlencode(authorize_params(rp)))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login?next=")
+    assert "client_id%3D" + rp.client_id in response["Location"]
+
+
+def test_login_page_names_the_app_asking(client, make_client):
+    rp, _ = make_client(name="Acme Notes")
+    response = client.get("/authorize?" + urlencode(authorize_params(rp)), follow=True)
+    assert b"Acme Notes" in response.content
+    assert response.context["asking_client"]["name"] == "Acme Notes"
+
+
+def test_prompt_none_without_session_is_login_required_core_3_1_2_6(client, make_client):
+    rp, _ = make_client()
+    response = client.get("/authorize?" + urlencode(authorize_params(rp, prompt="none")))
+    query = query_of(response["Location"])
+    assert response["Location"].startswith(REDIRECT)
+    assert query["error"] == "login_required"
+    assert query["state"] == "st-123"
+
+
+def test_prompt_none_without_consent_is_consent_required(signed_in, make_client):
+    rp, _ = make_client()
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, prompt="none")))
+    assert query_of(response["Location"])["error"] == "consent_required"
+
+
+def test_consent_page_then_code_with_state_and_iss_rfc9207(signed_in, make_client, settings):
+    rp, _ = make_client(name="Acme Notes", policy_uri="https://rp.example.org/privacy")
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    assert response.status_code == 200
+    assert b"Acme Notes" in response.content and b"https://rp.example.org/privacy" in response.content
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    response = signed_in.post("/authorize/consent", {"request_id": response.context["request_id"], "decision": "allow"})
+    query = query_of(response["Location"])
+    assert set(query) == {"code", "state", "iss"}
+    assert query["state"] == "st-123" and query["iss"] == settings.PORTICO_ISSUER
+    assert Consent.objects.get(user=signed_in.user, client=rp).scopes == ["email", "openid", "profile"]
+
+
+def test_consent_is_remembered_and_asked_again_for_new_scopes(signed_in, make_client):
+    rp, _ = make_client()
+    get_code(signed_in, rp)
+    again = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    assert again.status_code == 302 and "code=" in again["Location"]
+    wider = signed_in.get("/authorize?" + urlencode(authorize_params(rp, scope="openid profile email phone")))
+    assert wider.status_code == 200 and "request_id" in wider.context
+    forced = signed_in.get("/authorize?" + urlencode(authorize_params(rp, prompt="consent")))
+    assert forced.status_code == 200
+
+
+def test_first_party_client_skips_consent(signed_in, make_client):
+    rp, _ = make_client(skip_consent=True)
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    assert response.status_code == 302 and "code=" in response["Location"]
+    assert not Consent.objects.exists()
+
+
+def test_deny_returns_access_denied_to_the_client(signed_in, make_client):
+    rp, _ = make_client()
+    page = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    response = signed_in.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "deny"})
+    query = query_of(response["Location"])
+    assert response["Location"].startswith(REDIRECT)
+    assert query["error"] == "access_denied" and query["state"] == "st-123"
+    assert not Grant.objects.exists() and not Consent.objects.exists()
+
+
+def test_consent_decision_cannot_be_replayed(signed_in, make_client):
+    rp, _ = make_client()
+    page = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    signed_in.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"})
+    replay = signed_in.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"})
+    assert replay.status_code == 400 and replay.context["error"] == "invalid_request"
+
+
+def test_consent_post_requires_csrf(make_user, make_client):
+    from django.test import Client as Browser
+
+    browser = Browser(enforce_csrf_checks=True)
+    browser.force_login(make_user())
+    rp, _ = make_client()
+    page = browser.get("/authorize?" + urlencode(authorize_params(rp)))
+    response = browser.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"})
+    assert response.status_code == 403
+
+
+def test_authorize_accepts_post_core_3_1_2_1(make_user, make_client):
+    from django.test import Client as Browser
+
+    browser = Browser(enforce_csrf_checks=True)
+    browser.force_login(make_user())
+    rp, _ = make_client(skip_consent=True)
+    response = browser.post("/authorize", authorize_params(rp))
+    assert response.status_code == 302 and "code=" in response["Location"]
+
+
+def test_disabled_client_is_refused(signed_in, make_client):
+    rp, _ = make_client()
+    rp.is_active = False
+    rp.save()
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    assert response.status_code == 400 and "Location" not in response
+
+
+def test_garbage_parameters_never_500(signed_in, make_client):
+    rp, _ = make_client()
+    for params in ({}, {"client_id": "\x00"}, {"client_id": rp.client_id}, {"scope": "x" * 5000},
+                   authorize_params(rp, scope="openid unknown-scope"), authorize_params(rp, claims="{not json")):
+        response = signed_in.get("/authorize?" + urlencode(params))
+        assert response.status_code in (200, 302, 400), params
