@@ -16,7 +16,9 @@ class User(AbstractUser):
     given_name and family_name are AbstractUser's first_name and last_name.
     """
 
-    sub = models.CharField(_("subject identifier"), max_length=64, unique=True, default=generate_sub, editable=False)
+    sub = models.CharField(
+        _("subject identifier"), max_length=64, unique=True, default=generate_sub, editable=False
+    )
     middle_name = models.CharField(_("middle name"), max_length=150, blank=True)
     nickname = models.CharField(_("nickname"), max_length=150, blank=True)
     preferred_username = models.CharField(_("preferred username"), max_length=150, blank=True)

@@ -13,17 +13,34 @@ for model in (Client, AccessToken, RefreshToken, Grant, IDToken):
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "client_id", "token_endpoint_auth_method", "skip_authorization", "is_active", "created")
+    list_display = (
+        "name",
+        "client_id",
+        "token_endpoint_auth_method",
+        "skip_authorization",
+        "is_active",
+        "created",
+    )
     list_filter = ("token_endpoint_auth_method", "skip_authorization", "is_active")
     search_fields = ("name", "client_id", "redirect_uris")
     readonly_fields = ("client_id", "created", "updated")
     fieldsets = (
-        ("Identity", {"fields": ("name", "client_id", "is_active", "logo_uri", "client_uri", "policy_uri", "tos_uri")}),
+        (
+            "Identity",
+            {"fields": ("name", "client_id", "is_active", "logo_uri", "client_uri", "policy_uri", "tos_uri")},
+        ),
         ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris")}),
         (
             "Tokens",
-            {"fields": ("grant_types", "response_types", "token_endpoint_auth_method", "require_pkce",
-                        "id_token_signed_response_alg")},
+            {
+                "fields": (
+                    "grant_types",
+                    "response_types",
+                    "token_endpoint_auth_method",
+                    "require_pkce",
+                    "id_token_signed_response_alg",
+                )
+            },
         ),
         ("Consent", {"fields": ("skip_authorization",)}),
         ("Dates", {"fields": ("created", "updated")}),
@@ -74,11 +91,11 @@ class SigningKeyAdmin(admin.ModelAdmin):
 class TokenAdmin(admin.ModelAdmin):
     """Token metadata only: values are stored as digests and never shown."""
 
-    list_display = ("id", "user", "application", "expires", "scope", "created")
+    list_display: tuple[str, ...] = ("id", "user", "application", "expires", "scope", "created")
     list_filter = ("application",)
     raw_id_fields = ("user",)
     search_fields = ("user__username", "application__name")
-    exclude = ("token", "token_checksum")
+    exclude = ["token", "token_checksum"]
 
     def has_add_permission(self, request):
         return False
@@ -98,10 +115,12 @@ class RefreshTokenAdmin(TokenAdmin):
 @admin.register(IDToken)
 class IDTokenAdmin(TokenAdmin):
     list_display = ("id", "user", "application", "expires", "created")
-    exclude = ()
+
+    def get_exclude(self, request, obj=None):
+        return []
 
 
 @admin.register(Grant)
 class GrantAdmin(TokenAdmin):
     list_display = ("id", "user", "application", "expires", "redeemed_at")
-    exclude = ("code", "code_challenge")
+    exclude = ["code", "code_challenge"]

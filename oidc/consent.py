@@ -16,7 +16,9 @@ def is_required(user, client, scopes: Iterable[str], *, prompt: set[str]) -> boo
 
 
 def record(user, client, scopes: Iterable[str]) -> Consent:
-    consent, created = Consent.objects.get_or_create(user=user, client=client, defaults={"scopes": sorted(set(scopes))})
+    consent, created = Consent.objects.get_or_create(
+        user=user, client=client, defaults={"scopes": sorted(set(scopes))}
+    )
     if not created and not consent.covers(scopes):
         consent.scopes = sorted(set(consent.scopes) | set(scopes))
         consent.save(update_fields=["scopes", "updated"])

@@ -29,7 +29,13 @@ def add_response_params(redirect_uri: str, params: list[tuple[str, str]], *, mod
 
 
 def error_redirect(
-    redirect_uri: str, *, error: str, description: str, state: str | None, mode: str = "query", schemes=("http", "https")
+    redirect_uri: str,
+    *,
+    error: str,
+    description: str,
+    state: str | None,
+    mode: str = "query",
+    schemes=("http", "https"),
 ):
     params = [("error", error)]
     if description:
@@ -42,6 +48,4 @@ def error_redirect(
 
 def error_page(request, *, error: str, description: str, status: int = 400):
     """Shown to the person when the client or redirect_uri cannot be trusted."""
-    return render(
-        request, "oidc/error.html", {"error": error, "description": description}, status=status
-    )
+    return render(request, "oidc/error.html", {"error": error, "description": description}, status=status)

@@ -16,4 +16,8 @@ def client_for_next(next_url: str) -> dict | None:
     client = Client.objects.filter(client_id=client_id, is_active=True).first() if client_id else None
     if client is None:
         return None
-    return {"name": client.name or client.client_id, "logo_uri": client.logo_uri, "client_uri": client.client_uri}
+    return {
+        "name": client.name or client.client_id,
+        "logo_uri": client.logo_uri,
+        "client_uri": client.client_uri,
+    }

@@ -40,7 +40,9 @@ def _b64url(data: bytes) -> str:
 
 def thumbprint(jwk: dict) -> str:
     """RFC 7638 3: SHA-256 over the required members, lexicographically ordered, no whitespace."""
-    required = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}[jwk["kty"]]
+    required = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}[
+        jwk["kty"]
+    ]
     canonical = json.dumps({k: jwk[k] for k in required}, separators=(",", ":"), sort_keys=True)
     return _b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
 
@@ -49,7 +51,10 @@ def _fernet() -> MultiFernet:
     """Key-encryption keys: the current one first, older ones after it so existing rows still decrypt."""
     secrets = conf.key_encryption_secrets()
     return MultiFernet(
-        [Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"portico.keys\x00" + s.encode()).digest())) for s in secrets]
+        [
+            Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"portico.keys\x00" + s.encode()).digest()))
+            for s in secrets
+        ]
     )
 
 
@@ -130,8 +135,12 @@ class _KeyCache:
         for row in rows:
             cached = self._parsed.get(row.kid)
             if cached is None or cached.state != row.state:
-                private = cached.private_key if cached else serialization.load_pem_private_key(
-                    decrypt_private_key(row.private_key_encrypted), password=None
+                private = (
+                    cached.private_key
+                    if cached
+                    else serialization.load_pem_private_key(
+                        decrypt_private_key(row.private_key_encrypted), password=None
+                    )
                 )
                 cached = LoadedKey(row.kid, row.alg, row.state, private, row.public_jwk)
                 self._parsed[row.kid] = cached

@@ -85,7 +85,9 @@ class Client(AbstractApplication):
         return (self.client_id,)
 
     def save(self, *args, **kwargs):
-        self.client_type = self.CLIENT_PUBLIC if self.token_endpoint_auth_method == "none" else self.CLIENT_CONFIDENTIAL
+        self.client_type = (
+            self.CLIENT_PUBLIC if self.token_endpoint_auth_method == "none" else self.CLIENT_CONFIDENTIAL
+        )
         self.authorization_grant_type = next(
             (GRANT_TYPES[g] for g in self.grant_types if g in GRANT_TYPES and g != "refresh_token"),
             self.GRANT_AUTHORIZATION_CODE,
@@ -120,13 +122,17 @@ class Client(AbstractApplication):
             problems.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
         for uri in self.redirect_uris.split() + self.post_logout_redirect_uris.split():
             if urlsplit(uri).fragment or uri.endswith("#"):
-                problems.setdefault("redirect_uris", []).append(f"{uri}: redirect URIs must not contain a fragment")
+                problems.setdefault("redirect_uris", []).append(
+                    f"{uri}: redirect URIs must not contain a fragment"
+                )
         unknown = [g for g in self.grant_types if g not in GRANT_TYPES]
         if unknown:
             problems.setdefault("grant_types", []).append(f"unsupported grant types: {', '.join(unknown)}")
         unknown = [r for r in self.response_types if r not in RESPONSE_TYPES]
         if unknown:
-            problems.setdefault("response_types", []).append(f"unsupported response types: {', '.join(unknown)}")
+            problems.setdefault("response_types", []).append(
+                f"unsupported response types: {', '.join(unknown)}"
+            )
         if problems:
             raise ValidationError(problems)
 
@@ -202,7 +208,9 @@ class SigningKey(models.Model):
         ordering = ["-created"]
         constraints = [
             # One signing key per algorithm at a time; also stops two workers generating the first key twice.
-            models.UniqueConstraint(fields=["alg"], condition=models.Q(state="active"), name="one_active_key_per_alg")
+            models.UniqueConstraint(
+                fields=["alg"], condition=models.Q(state="active"), name="one_active_key_per_alg"
+            )
         ]
 
     def __str__(self) -> str:

@@ -77,7 +77,9 @@ def callback(request):
     if pending is None or not secrets.compare_digest(request.GET.get("state", ""), pending["state"]):
         result["problem"] = "The state does not match the request this playground sent."
     elif "error" in request.GET:
-        result["problem"] = f"The provider answered {request.GET['error']}: {request.GET.get('error_description', '')}"
+        result["problem"] = (
+            f"The provider answered {request.GET['error']}: {request.GET.get('error_description', '')}"
+        )
     else:
         result.update(_redeem(request.GET.get("code", ""), pending))
     request.session[SESSION_KEY + "_result"] = result
@@ -99,10 +101,18 @@ def _redeem(code: str, pending: dict) -> dict:
     if status != 200:
         return {"problem": f"Token endpoint answered {status}", "token_response": token}
     shown = {k: v for k, v in token.items() if k not in {"access_token", "refresh_token", "id_token"}}
-    shown.update({k: f"{token[k][:8]}… ({len(token[k])} characters)" for k in ("access_token", "refresh_token") if k in token})
+    shown.update(
+        {
+            k: f"{token[k][:8]}… ({len(token[k])} characters)"
+            for k in ("access_token", "refresh_token")
+            if k in token
+        }
+    )
     out: dict = {"token_response": shown}
     try:
-        signing_key = jwt.PyJWKClient(metadata["jwks_uri"], timeout=TIMEOUT).get_signing_key_from_jwt(token["id_token"])
+        signing_key = jwt.PyJWKClient(metadata["jwks_uri"], timeout=TIMEOUT).get_signing_key_from_jwt(
+            token["id_token"]
+        )
         claims = jwt.decode(
             token["id_token"],
             signing_key.key,

@@ -37,7 +37,8 @@ class ClientSecretHasher(BasePasswordHasher):
         return hmac.new(_pepper(secret_key), f"{salt}${password}".encode(), hashlib.sha256).hexdigest()
 
     def encode(self, password: str, salt: str) -> str:
-        self._check_encode_args(password, salt)
+        if password is None or not salt or "$" in salt:
+            raise ValueError("a password and a salt without $ are required")
         return f"{self.algorithm}${salt}${self._hash(password, salt, settings.SECRET_KEY)}"
 
     def decode(self, encoded: str) -> dict:
@@ -49,12 +50,18 @@ class ClientSecretHasher(BasePasswordHasher):
         decoded = self.decode(encoded)
         keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
         # Evaluate every key so timing does not reveal which one matched.
-        results = [constant_time_compare(self._hash(password, decoded["salt"], k), decoded["hash"]) for k in keys]
+        results = [
+            constant_time_compare(self._hash(password, decoded["salt"], k), decoded["hash"]) for k in keys
+        ]
         return any(results)
 
     def safe_summary(self, encoded: str) -> dict:
         decoded = self.decode(encoded)
-        return {"algorithm": decoded["algorithm"], "salt": mask_hash(decoded["salt"]), "hash": mask_hash(decoded["hash"])}
+        return {
+            "algorithm": decoded["algorithm"],
+            "salt": mask_hash(decoded["salt"]),
+            "hash": mask_hash(decoded["hash"]),
+        }
 
     def must_update(self, encoded: str) -> bool:
         return False

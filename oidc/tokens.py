@@ -13,7 +13,14 @@ def sign_jwt(claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT") ->
 
 
 def issue_id_token(
-    base: dict[str, Any], *, issuer: str, sub: str, now: int, ttl: int, auth_time: int | None, extra: dict | None = None
+    base: dict[str, Any],
+    *,
+    issuer: str,
+    sub: str,
+    now: int,
+    ttl: int,
+    auth_time: int | None,
+    extra: dict | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Core 2: complete the claims oauthlib started (aud, iat, nonce, at_hash, c_hash) and sign them."""
     claims = dict(base)

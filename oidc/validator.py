@@ -33,7 +33,11 @@ class PorticoValidator(OAuth2Validator):
         return request.client.token_endpoint_auth_method == used
 
     def is_pkce_required(self, client_id, request):
-        client = request.client if isinstance(request.client, Client) else self._load_application(client_id, request)
+        client = (
+            request.client
+            if isinstance(request.client, Client)
+            else self._load_application(client_id, request)
+        )
         return pkce.is_required(client)
 
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
@@ -122,7 +126,8 @@ class PorticoValidator(OAuth2Validator):
         if grant is None or redirect_uri is None or grant.redirect_uri != redirect_uri:
             # RFC 6749 5.2 names this invalid_grant (oauthlib would answer invalid_request).
             raise errors.InvalidGrantError(
-                description="redirect_uri does not match the one in the authorization request", request=request
+                description="redirect_uri does not match the one in the authorization request",
+                request=request,
             )
         return True
 

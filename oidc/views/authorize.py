@@ -98,7 +98,9 @@ class AuthorizeView(AuthorizationMixin, View):
         if not user.is_authenticated or "login" in prompt:
             if "none" in prompt:
                 return self._error(credentials, client, "login_required", "The user is not signed in.")
-            return redirect_to_login(self._continue_url(params, drop_prompt="login"), reverse("accounts:login"))
+            return redirect_to_login(
+                self._continue_url(params, drop_prompt="login"), reverse("accounts:login")
+            )
 
         if consent.is_required(user, client, scopes, prompt=prompt):
             if "none" in prompt:
@@ -122,14 +124,20 @@ class AuthorizeView(AuthorizationMixin, View):
             error=error,
             description=description,
             state=credentials.get("state"),
-            mode=errors.response_mode_for(credentials.get("response_type", ""), self.request.GET.get("response_mode")),
+            mode=errors.response_mode_for(
+                credentials.get("response_type", ""), self.request.GET.get("response_mode")
+            ),
             schemes=client.get_allowed_schemes(),
         )
 
     def _show_consent(self, client, scopes, credentials):
         pending = self.request.session.get(PENDING_KEY, {})
         request_id = secrets.token_urlsafe(16)
-        pending[request_id] = {"client_id": client.client_id, "scopes": scopes, "credentials": _serialisable(credentials)}
+        pending[request_id] = {
+            "client_id": client.client_id,
+            "scopes": scopes,
+            "credentials": _serialisable(credentials),
+        }
         # Bound the session: keep only the most recent pending requests.
         self.request.session[PENDING_KEY] = dict(list(pending.items())[-MAX_PENDING:])
         descriptions = conf.scopes()
@@ -163,7 +171,9 @@ class ConsentView(AuthorizationMixin, View):
             )
         client = Client.objects.filter(client_id=entry["client_id"], is_active=True).first()
         if client is None:
-            return errors.error_page(request, error="invalid_client", description="This application is not available.")
+            return errors.error_page(
+                request, error="invalid_client", description="This application is not available."
+            )
         credentials = entry["credentials"]
         if request.POST.get("decision") != "allow":
             return errors.error_redirect(
@@ -171,7 +181,9 @@ class ConsentView(AuthorizationMixin, View):
                 error="access_denied",
                 description="The user denied the request.",
                 state=credentials.get("state"),
-                mode=errors.response_mode_for(credentials.get("response_type", ""), credentials.get("response_mode")),
+                mode=errors.response_mode_for(
+                    credentials.get("response_type", ""), credentials.get("response_mode")
+                ),
                 schemes=client.get_allowed_schemes(),
             )
         consent.record(request.user, client, entry["scopes"])

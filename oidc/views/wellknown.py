@@ -15,6 +15,7 @@ DISCOVERY_MAX_AGE = 3600
 def _json(document: dict, *, max_age: int, request) -> HttpResponse:
     body = json.dumps(document, separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response: HttpResponse
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     else:

@@ -20,8 +20,12 @@ def signed_in(client, make_user):
 
 
 def test_unknown_client_id_shows_error_page_and_never_redirects(signed_in):
-    response = signed_in.get("/authorize?" + urlencode({"client_id": "nope", "redirect_uri": REDIRECT,
-                                                         "response_type": "code", "scope": "openid"}))
+    response = signed_in.get(
+        "/authorize?"
+        + urlencode(
+            {"client_id": "nope", "redirect_uri": REDIRECT, "response_type": "code", "scope": "openid"}
+        )
+    )
     assert response.status_code == 400
     assert "Location" not in response
     assert response.context["error"] == "invalid_request"
@@ -31,7 +35,9 @@ def test_unknown_client_id_shows_error_page_and_never_redirects(signed_in):
 
 def test_unregistered_redirect_uri_shows_error_page_rfc6749_4_1_2_1(signed_in, make_client):
     rp, _ = make_client()
-    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, redirect_uri="https://evil.example/cb")))
+    response = signed_in.get(
+        "/authorize?" + urlencode(authorize_params(rp, redirect_uri="https://evil.example/cb"))
+    )
     assert response.status_code == 400
     assert "Location" not in response
     assert response.context["error"] == "invalid_request"
@@ -72,15 +78,21 @@ def test_public_client_without_pkce_is_refused_rfc9700_2_1_1(signed_in, make_cli
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
     assert response.status_code == 302
     query = query_of(response["Location"])
-    assert query == {**query, "error": "invalid_request", "error_description": "Code challenge required.",
-                     "state": "st-123"}
+    assert query == {
+        **query,
+        "error": "invalid_request",
+        "error_description": "Code challenge required.",
+        "state": "st-123",
+    }
     assert not Grant.objects.exists()
 
 
 def test_plain_pkce_is_refused_rfc9700_2_1_1(signed_in, make_client):
     rp, _ = make_client(confidential=False)
-    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, code_challenge="a" * 43,
-                                                                        code_challenge_method="plain")))
+    response = signed_in.get(
+        "/authorize?"
+        + urlencode(authorize_params(rp, code_challenge="a" * 43, code_challenge_method="plain"))
+    )
     query = query_of(response["Location"])
     assert query["error"] == "invalid_request"
     assert query["error_description"] == "Transform algorithm not supported."
@@ -132,7 +144,9 @@ def test_consent_page_then_code_with_state_and_iss_rfc9207(signed_in, make_clien
     assert b"Acme Notes" in response.content and b"https://rp.example.org/privacy" in response.content
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
-    response = signed_in.post("/authorize/consent", {"request_id": response.context["request_id"], "decision": "allow"})
+    response = signed_in.post(
+        "/authorize/consent", {"request_id": response.context["request_id"], "decision": "allow"}
+    )
     query = query_of(response["Location"])
     assert set(query) == {"code", "state", "iss"}
     assert query["state"] == "st-123" and query["iss"] == settings.PORTICO_ISSUER
@@ -160,7 +174,9 @@ def test_first_party_client_skips_consent(signed_in, make_client):
 def test_deny_returns_access_denied_to_the_client(signed_in, make_client):
     rp, _ = make_client()
     page = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
-    response = signed_in.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "deny"})
+    response = signed_in.post(
+        "/authorize/consent", {"request_id": page.context["request_id"], "decision": "deny"}
+    )
     query = query_of(response["Location"])
     assert response["Location"].startswith(REDIRECT)
     assert query["error"] == "access_denied" and query["state"] == "st-123"
@@ -171,7 +187,9 @@ def test_consent_decision_cannot_be_replayed(signed_in, make_client):
     rp, _ = make_client()
     page = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
     signed_in.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"})
-    replay = signed_in.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"})
+    replay = signed_in.post(
+        "/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"}
+    )
     assert replay.status_code == 400 and replay.context["error"] == "invalid_request"
 
 
@@ -182,7 +200,9 @@ def test_consent_post_requires_csrf(make_user, make_client):
     browser.force_login(make_user())
     rp, _ = make_client()
     page = browser.get("/authorize?" + urlencode(authorize_params(rp)))
-    response = browser.post("/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"})
+    response = browser.post(
+        "/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"}
+    )
     assert response.status_code == 403
 
 
@@ -206,7 +226,13 @@ def test_disabled_client_is_refused(signed_in, make_client):
 
 def test_garbage_parameters_never_500(signed_in, make_client):
     rp, _ = make_client()
-    for params in ({}, {"client_id": "\x00"}, {"client_id": rp.client_id}, {"scope": "x" * 5000},
-                   authorize_params(rp, scope="openid unknown-scope"), authorize_params(rp, claims="{not json")):
+    for params in (
+        {},
+        {"client_id": "\x00"},
+        {"client_id": rp.client_id},
+        {"scope": "x" * 5000},
+        authorize_params(rp, scope="openid unknown-scope"),
+        authorize_params(rp, claims="{not json"),
+    ):
         response = signed_in.get("/authorize?" + urlencode(params))
         assert response.status_code in (200, 302, 400), params

@@ -40,7 +40,9 @@ def exchange(http, code, *, client, secret=None, verifier=None, redirect_uri=RED
     return http.post("/token", data, **headers)
 
 
-def test_code_exchange_issues_reference_token_and_signed_id_token_core_3_1_3_3(browser, make_client, settings):
+def test_code_exchange_issues_reference_token_and_signed_id_token_core_3_1_3_3(
+    browser, make_client, settings
+):
     rp, secret = make_client()
     code, verifier = get_code(browser, rp)
     response = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier)
@@ -51,8 +53,13 @@ def test_code_exchange_issues_reference_token_and_signed_id_token_core_3_1_3_3(b
     assert response["Cache-Control"] == "no-store"
     header = jwt.get_unverified_header(body["id_token"])
     assert header["alg"] == "RS256" and header["kid"] == keys.active_key().kid
-    claims = jwt.decode(body["id_token"], keys.public_key_for(header["kid"]), algorithms=["RS256"],
-                        audience=rp.client_id, issuer=settings.PORTICO_ISSUER)
+    claims = jwt.decode(
+        body["id_token"],
+        keys.public_key_for(header["kid"]),
+        algorithms=["RS256"],
+        audience=rp.client_id,
+        issuer=settings.PORTICO_ISSUER,
+    )
     assert claims["sub"] == browser.user.sub and claims["nonce"] == "n-456"
     assert claims["auth_time"] <= claims["iat"] < claims["exp"]
     assert "email" not in claims  # profile claims go to userinfo when an access token is issued
@@ -99,8 +106,11 @@ def test_code_works_once_and_replay_revokes_rfc6749_4_1_2(browser, make_client):
     assert AccessToken.objects.count() == 0  # what the first use issued is revoked
     userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + first.json()["access_token"])
     assert userinfo.status_code == 401
-    refresh = Browser().post("/token", {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]},
-                             **basic(rp.client_id, secret))
+    refresh = Browser().post(
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]},
+        **basic(rp.client_id, secret),
+    )
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
 
 
@@ -139,8 +149,10 @@ def test_missing_code_verifier_is_invalid_grant_no_downgrade_rfc9700_2_1_1(brows
     code, _ = get_code(browser, rp)
     response = exchange(Browser(), code, client=rp, secret=secret)
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_grant",
-                               "error_description": "code_verifier is required: the authorization request carried a code_challenge"}
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "code_verifier is required: the authorization request carried a code_challenge",
+    }
 
 
 def test_verifier_without_challenge_is_invalid_grant_rfc9700_4_8_2(browser, make_client):
@@ -161,8 +173,14 @@ def test_public_client_authenticates_with_pkce_only(browser, make_client):
 def test_redirect_uri_must_match_the_authorization_request_rfc6749_4_1_3(browser, make_client):
     rp, secret = make_client(redirect_uris=(REDIRECT, "https://rp.example.org/other"))
     code, verifier = get_code(browser, rp)
-    response = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier,
-                        redirect_uri="https://rp.example.org/other")
+    response = exchange(
+        Browser(),
+        code,
+        client=rp,
+        secret=secret,
+        verifier=verifier,
+        redirect_uri="https://rp.example.org/other",
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
@@ -170,16 +188,25 @@ def test_refresh_rotates_and_reuse_revokes_the_family_rfc9700_4_14(browser, make
     rp, secret = make_client()
     code, verifier = get_code(browser, rp)
     first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
-    rotated = Browser().post("/token", {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-                             **basic(rp.client_id, secret))
+    rotated = Browser().post(
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        **basic(rp.client_id, secret),
+    )
     assert rotated.status_code == 200, rotated.content
     second = rotated.json()
     assert second["refresh_token"] != first["refresh_token"]
-    reuse = Browser().post("/token", {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-                           **basic(rp.client_id, secret))
+    reuse = Browser().post(
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+        **basic(rp.client_id, secret),
+    )
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
-    after = Browser().post("/token", {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
-                           **basic(rp.client_id, secret))
+    after = Browser().post(
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
+        **basic(rp.client_id, secret),
+    )
     assert after.status_code == 400 and after.json()["error"] == "invalid_grant"
 
 

@@ -13,16 +13,32 @@ pytestmark = pytest.mark.django_db
 
 
 def _token(make_user, make_client, scope="openid profile email address phone"):
-    user = make_user(first_name="Ada", last_name="Lovelace", email="ada@example.org", email_verified=True,
-                     phone_number="+441234567890")
+    user = make_user(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.org",
+        email_verified=True,
+        phone_number="+441234567890",
+    )
     browser = Browser()
     browser.force_login(user)
     rp, secret = make_client(skip_consent=True)
     code, verifier = get_code(browser, rp, scope=scope)
     auth = base64.b64encode(f"{rp.client_id}:{secret}".encode()).decode()
-    body = Browser().post("/token", {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-                                     "redirect_uri": rp.redirect_uris.split()[0]},
-                          HTTP_AUTHORIZATION="Basic " + auth).json()
+    body = (
+        Browser()
+        .post(
+            "/token",
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "code_verifier": verifier,
+                "redirect_uri": rp.redirect_uris.split()[0],
+            },
+            HTTP_AUTHORIZATION="Basic " + auth,
+        )
+        .json()
+    )
     return user, body
 
 
@@ -32,7 +48,11 @@ def test_userinfo_get_with_header_releases_scoped_claims(make_user, make_client)
     assert response.status_code == 200
     claims = response.json()
     assert claims["sub"] == user.sub
-    assert claims["name"] == "Ada Lovelace" and claims["email"] == "ada@example.org" and claims["email_verified"] is True
+    assert (
+        claims["name"] == "Ada Lovelace"
+        and claims["email"] == "ada@example.org"
+        and claims["email_verified"] is True
+    )
     assert claims["phone_number"] == "+441234567890" and claims["phone_number_verified"] is False
     assert "address" not in claims and "nickname" not in claims  # empty claims omitted, never null
 
@@ -45,12 +65,17 @@ def test_userinfo_only_for_granted_scopes(make_user, make_client):
 
 def test_userinfo_post_with_form_body_rfc6750_2_2(make_user, make_client):
     user, body = _token(make_user, make_client)
-    response = Browser().post("/userinfo", urlencode({"access_token": body["access_token"]}),
-                              content_type="application/x-www-form-urlencoded")
+    response = Browser().post(
+        "/userinfo",
+        urlencode({"access_token": body["access_token"]}),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200 and response.json()["sub"] == user.sub
 
 
-@pytest.mark.parametrize("header", ["Bearer nope", "Bearer ", "Basic abc", "Bearer \u00e9\u00e9", "Bearer a b c"])
+@pytest.mark.parametrize(
+    "header", ["Bearer nope", "Bearer ", "Basic abc", "Bearer \u00e9\u00e9", "Bearer a b c"]
+)
 def test_bad_bearer_is_401_with_www_authenticate_rfc6750_3_1(header, db):
     response = Browser().get("/userinfo", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401

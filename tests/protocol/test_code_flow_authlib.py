@@ -8,9 +8,9 @@ import re
 import jwt
 import pytest
 import requests
+from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from authlib.common.security import generate_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIRECT = "http://127.0.0.1:9/callback"  # never contacted: the test reads the Location header
@@ -22,19 +22,33 @@ def _form_field(page: str, name: str) -> str:
     return html.unescape(match.group(1))
 
 
-def _sign_in_and_consent(browser: requests.Session, authorization_url: str, *, username: str, password: str) -> str:
+def _sign_in_and_consent(
+    browser: requests.Session, authorization_url: str, *, username: str, password: str
+) -> str:
     """What a person does in the browser; returns the redirect back to the client."""
     login = browser.get(authorization_url)
     assert login.status_code == 200 and "/login" in login.url
-    consent = browser.post(login.url, data={
-        "csrfmiddlewaretoken": _form_field(login.text, "csrfmiddlewaretoken"),
-        "username": username, "password": password, "next": _form_field(login.text, "next"),
-    }, headers={"Referer": login.url})
+    consent = browser.post(
+        login.url,
+        data={
+            "csrfmiddlewaretoken": _form_field(login.text, "csrfmiddlewaretoken"),
+            "username": username,
+            "password": password,
+            "next": _form_field(login.text, "next"),
+        },
+        headers={"Referer": login.url},
+    )
     assert consent.status_code == 200 and "wants to use your Portico account" in consent.text
-    answer = browser.post(consent.url.split("?")[0] + "/consent", data={
-        "csrfmiddlewaretoken": _form_field(consent.text, "csrfmiddlewaretoken"),
-        "request_id": _form_field(consent.text, "request_id"), "decision": "allow",
-    }, headers={"Referer": consent.url}, allow_redirects=False)
+    answer = browser.post(
+        consent.url.split("?")[0] + "/consent",
+        data={
+            "csrfmiddlewaretoken": _form_field(consent.text, "csrfmiddlewaretoken"),
+            "request_id": _form_field(consent.text, "request_id"),
+            "decision": "allow",
+        },
+        headers={"Referer": consent.url},
+        allow_redirects=False,
+    )
     assert answer.status_code == 302
     return answer.headers["Location"]
 
@@ -46,23 +60,39 @@ def test_discovery_authorize_login_consent_token_userinfo(live_server, issuer_at
 
     metadata = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
     assert metadata["issuer"] == issuer
-    session = OAuth2Session(rp.client_id, secret, scope="openid profile email", redirect_uri=REDIRECT,
-                            code_challenge_method="S256", token_endpoint_auth_method="client_secret_basic")
+    session = OAuth2Session(
+        rp.client_id,
+        secret,
+        scope="openid profile email",
+        redirect_uri=REDIRECT,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
     verifier, nonce = generate_token(48), generate_token(20)
-    url, state = session.create_authorization_url(metadata["authorization_endpoint"], nonce=nonce,
-                                                  code_verifier=verifier)
+    url, state = session.create_authorization_url(
+        metadata["authorization_endpoint"], nonce=nonce, code_verifier=verifier
+    )
     assert create_s256_code_challenge(verifier) in url
 
-    callback = _sign_in_and_consent(requests.Session(), url, username=user.username, password=user.raw_password)
+    callback = _sign_in_and_consent(
+        requests.Session(), url, username=user.username, password=user.raw_password
+    )
     assert callback.startswith(REDIRECT)
-    token = session.fetch_token(metadata["token_endpoint"], authorization_response=callback, state=state,
-                                code_verifier=verifier)
+    token = session.fetch_token(
+        metadata["token_endpoint"], authorization_response=callback, state=state, code_verifier=verifier
+    )
     assert token["token_type"] == "Bearer" and token["expires_in"] == 3600 and token["refresh_token"]
 
     # The id_token, verified independently with the published keys only.
     signing_key = jwt.PyJWKClient(metadata["jwks_uri"]).get_signing_key_from_jwt(token["id_token"])
-    claims = jwt.decode(token["id_token"], signing_key.key, algorithms=metadata["id_token_signing_alg_values_supported"],
-                        audience=rp.client_id, issuer=issuer, options={"require": ["exp", "iat", "sub", "auth_time"]})
+    claims = jwt.decode(
+        token["id_token"],
+        signing_key.key,
+        algorithms=metadata["id_token_signing_alg_values_supported"],
+        audience=rp.client_id,
+        issuer=issuer,
+        options={"require": ["exp", "iat", "sub", "auth_time"]},
+    )
     assert claims["nonce"] == nonce
     digest = hashlib.sha256(token["access_token"].encode("ascii")).digest()
     expected_at_hash = jwt.utils.base64url_encode(digest[: len(digest) // 2]).decode()
@@ -82,9 +112,15 @@ def test_authlib_sees_iss_and_state_rfc9207(live_server, issuer_at, make_user, m
     issuer = issuer_at(live_server.url)
     user = make_user()
     rp, secret = make_client(redirect_uris=(REDIRECT,))
-    session = OAuth2Session(rp.client_id, secret, scope="openid", redirect_uri=REDIRECT, code_challenge_method="S256")
-    url, state = session.create_authorization_url(issuer + "/authorize", nonce="n", code_verifier=generate_token(48))
-    callback = _sign_in_and_consent(requests.Session(), url, username=user.username, password=user.raw_password)
+    session = OAuth2Session(
+        rp.client_id, secret, scope="openid", redirect_uri=REDIRECT, code_challenge_method="S256"
+    )
+    url, state = session.create_authorization_url(
+        issuer + "/authorize", nonce="n", code_verifier=generate_token(48)
+    )
+    callback = _sign_in_and_consent(
+        requests.Session(), url, username=user.username, password=user.raw_password
+    )
     from urllib.parse import parse_qs, urlsplit
 
     query = parse_qs(urlsplit(callback).query)

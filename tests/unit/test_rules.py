@@ -19,11 +19,31 @@ def test_rfc7638_3_1_thumbprint_example():
 
 
 def _user(**values):
-    base = dict(first_name="", middle_name="", last_name="", nickname="", preferred_username="", username="u",
-                profile="", picture="", website="", gender="", birthdate=None, zoneinfo="", locale="",
-                updated_at=None, email="", email_verified=False, phone_number="", phone_number_verified=False,
-                address_street_address="", address_locality="", address_region="", address_postal_code="",
-                address_country="")
+    base = dict(
+        first_name="",
+        middle_name="",
+        last_name="",
+        nickname="",
+        preferred_username="",
+        username="u",
+        profile="",
+        picture="",
+        website="",
+        gender="",
+        birthdate=None,
+        zoneinfo="",
+        locale="",
+        updated_at=None,
+        email="",
+        email_verified=False,
+        phone_number="",
+        phone_number_verified=False,
+        address_street_address="",
+        address_locality="",
+        address_region="",
+        address_postal_code="",
+        address_country="",
+    )
     base.update(values)
     return SimpleNamespace(**base)
 
@@ -34,10 +54,20 @@ def test_core_5_3_2_empty_claims_are_omitted_not_null():
 
 
 def test_core_5_4_scopes_release_only_their_claims():
-    user = _user(first_name="Ada", email="a@example.org", email_verified=True, phone_number="+1555",
-                 birthdate=datetime.date(1815, 12, 10), address_locality="London", address_country="UK")
-    assert claims.for_scopes(user, ["openid", "email"], sub="s") == {"sub": "s", "email": "a@example.org",
-                                                                     "email_verified": True}
+    user = _user(
+        first_name="Ada",
+        email="a@example.org",
+        email_verified=True,
+        phone_number="+1555",
+        birthdate=datetime.date(1815, 12, 10),
+        address_locality="London",
+        address_country="UK",
+    )
+    assert claims.for_scopes(user, ["openid", "email"], sub="s") == {
+        "sub": "s",
+        "email": "a@example.org",
+        "email_verified": True,
+    }
     profile = claims.for_scopes(user, ["openid", "profile"], sub="s")
     assert profile["birthdate"] == "1815-12-10" and profile["given_name"] == "Ada" and "email" not in profile
     address = claims.for_scopes(user, ["address"], sub="s")["address"]
@@ -58,7 +88,9 @@ def test_rfc9700_4_8_2_pkce_downgrade_is_detected_both_ways():
 
 
 def test_response_params_keep_the_registered_query_and_use_fragment_for_tokens():
-    url = errors.add_response_params("https://rp.example/cb?tenant=a", [("code", "c"), ("state", "s")], mode="query")
+    url = errors.add_response_params(
+        "https://rp.example/cb?tenant=a", [("code", "c"), ("state", "s")], mode="query"
+    )
     assert url == "https://rp.example/cb?tenant=a&code=c&state=s"
     assert errors.response_mode_for("code", None) == "query"
     assert errors.response_mode_for("id_token token", "query") == "fragment"

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
         create.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout")
         create.add_argument("--grant-type", action="append", dest="grant_types", choices=list(GRANT_TYPES))
-        create.add_argument("--token-endpoint-auth-method", default="client_secret_basic", choices=AUTH_METHODS)
+        create.add_argument(
+            "--token-endpoint-auth-method", default="client_secret_basic", choices=AUTH_METHODS
+        )
         create.add_argument("--skip-consent", action="store_true", help="First-party client: no consent page")
         create.add_argument("--require-pkce", action="store_true")
         create.add_argument("--format", choices=["text", "json"], default="text")

@@ -56,13 +56,26 @@ class Command(BaseCommand):
         User = get_user_model()
         user, _ = User.objects.get_or_create(username="demo")
         for field, value in {
-            "first_name": "Dana", "middle_name": "M.", "last_name": "Example", "nickname": "Dee",
-            "preferred_username": "dana", "email": "demo@example.com", "email_verified": True,
-            "profile": "https://example.com/dana", "picture": "https://example.com/dana.png",
-            "website": "https://dana.example.com", "gender": "female", "birthdate": datetime.date(1990, 4, 1),
-            "zoneinfo": "Europe/Paris", "locale": "en-GB", "phone_number": "+33612345678",
-            "phone_number_verified": True, "address_street_address": "1 Example Street",
-            "address_locality": "Paris", "address_region": "Île-de-France", "address_postal_code": "75001",
+            "first_name": "Dana",
+            "middle_name": "M.",
+            "last_name": "Example",
+            "nickname": "Dee",
+            "preferred_username": "dana",
+            "email": "demo@example.com",
+            "email_verified": True,
+            "profile": "https://example.com/dana",
+            "picture": "https://example.com/dana.png",
+            "website": "https://dana.example.com",
+            "gender": "female",
+            "birthdate": datetime.date(1990, 4, 1),
+            "zoneinfo": "Europe/Paris",
+            "locale": "en-GB",
+            "phone_number": "+33612345678",
+            "phone_number_verified": True,
+            "address_street_address": "1 Example Street",
+            "address_locality": "Paris",
+            "address_region": "Île-de-France",
+            "address_postal_code": "75001",
             "address_country": "France",
         }.items():
             setattr(user, field, value)
@@ -88,7 +101,11 @@ class Command(BaseCommand):
         return secret
 
     def _playground_client(self, issuer: str) -> None:
-        redirect_uri = issuer + reverse("playground:callback") if conf.playground_enabled() else issuer + "/playground/callback"
+        redirect_uri = (
+            issuer + reverse("playground:callback")
+            if conf.playground_enabled()
+            else issuer + "/playground/callback"
+        )
         client = Client.objects.filter(client_id=PLAYGROUND_CLIENT_ID).first()
         if client is None:
             create_client(

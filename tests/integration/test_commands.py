@@ -1,0 +1,62 @@
+"""Command-line automation: oidc_client create and seed_demo."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from django.core.management import CommandError, call_command
+
+from oidc.models import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_oidc_client_create_prints_credentials_as_json_and_stores_only_a_digest():
+    out = run("oidc_client", "create", "--name", "CLI App", "--redirect-uri", "https://cli.example.org/cb",
+              "--redirect-uri", "https://cli.example.org/cb2", "--post-logout-redirect-uri", "https://cli.example.org/",
+              "--token-endpoint-auth-method", "client_secret_post", "--skip-consent", "--format", "json")
+    data = json.loads(out)
+    client = Client.objects.get(client_id=data["client_id"])
+    assert client.name == "CLI App" and client.skip_authorization and client.token_endpoint_auth_method == "client_secret_post"
+    assert client.redirect_uris.split() == ["https://cli.example.org/cb", "https://cli.example.org/cb2"]
+    assert len(data["client_secret"]) >= 43  # >= 256 bits of entropy
+    assert client.client_secret.startswith("portico_client_secret$") and data["client_secret"] not in client.client_secret
+    assert check_password(data["client_secret"], client.client_secret)
+    assert not check_password(data["client_secret"] + "x", client.client_secret)
+
+
+def test_oidc_client_create_refuses_a_fragment_in_a_redirect_uri():
+    with pytest.raises(CommandError, match="fragment"):
+        run("oidc_client", "create", "--name", "Bad", "--redirect-uri", "https://x.example.org/cb#frag")
+    assert not Client.objects.exists()
+
+
+def test_public_client_gets_no_secret():
+    data = json.loads(run("oidc_client", "create", "--name", "SPA", "--redirect-uri", "https://spa.example.org/",
+                          "--token-endpoint-auth-method", "none", "--format", "json"))
+    assert data["client_secret"] is None
+    assert Client.objects.get(client_id=data["client_id"]).client_type == "public"
+
+
+def test_seed_demo_is_idempotent_and_fills_every_standard_claim():
+    first = json.loads(run("seed_demo", "--password", "pw-one-123", "--format", "json"))
+    second = json.loads(run("seed_demo", "--password", "pw-two-456", "--format", "json"))
+    assert get_user_model().objects.filter(username="demo").count() == 1
+    assert Client.objects.filter(client_id="demo-app").count() == 1
+    user = get_user_model().objects.get(username="demo")
+    assert user.check_password("pw-two-456")
+    from oidc.claims import SCOPE_CLAIMS, user_claims
+
+    every = {c for claims in SCOPE_CLAIMS.values() for c in claims}
+    assert every <= set(user_claims(user))
+    client = Client.objects.get(client_id="demo-app")
+    assert check_password(second["client_secret"], client.client_secret)
+    assert not check_password(first["client_secret"], client.client_secret)
