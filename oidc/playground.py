@@ -122,7 +122,7 @@ def _redeem(code: str, pending: dict) -> dict:
         )
         if claims.get("nonce") != pending["nonce"]:
             raise jwt.InvalidTokenError("nonce does not match")
-        out["id_token_header"] = jwt.get_unverified_header(token["id_token"])
+        out["id_token_header"] = json.dumps(jwt.get_unverified_header(token["id_token"]), indent=2)
         out["id_token_claims"] = claims
         out["id_token_verified"] = True
     except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
