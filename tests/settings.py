@@ -10,5 +10,6 @@ os.environ.setdefault("PORTICO_PLAYGROUND", "1")
 from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405 (fast tests)
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405 (live-server threads must not hold the test database open)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
