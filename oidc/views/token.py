@@ -21,7 +21,9 @@ def _malformed(request) -> bool:
 
 
 def _invalid_request() -> JsonResponse:
-    response = JsonResponse({"error": "invalid_request", "error_description": "Malformed request."}, status=400)
+    response = JsonResponse(
+        {"error": "invalid_request", "error_description": "Malformed request."}, status=400
+    )
     response["Cache-Control"] = "no-store"
     return response
 

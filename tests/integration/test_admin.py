@@ -19,12 +19,23 @@ def admin_browser(client, django_user_model):
 
 
 def test_client_secret_is_shown_once_at_creation(admin_browser):
-    response = admin_browser.post("/admin/oidc/client/add/", {
-        "name": "Admin App", "is_active": "on", "redirect_uris": "https://admin-app.example.org/cb",
-        "post_logout_redirect_uris": "", "grant_types": '["authorization_code", "refresh_token"]',
-        "response_types": '["code"]', "token_endpoint_auth_method": "client_secret_basic",
-        "id_token_signed_response_alg": "RS256", "logo_uri": "", "client_uri": "", "policy_uri": "", "tos_uri": "",
-    })
+    response = admin_browser.post(
+        "/admin/oidc/client/add/",
+        {
+            "name": "Admin App",
+            "is_active": "on",
+            "redirect_uris": "https://admin-app.example.org/cb",
+            "post_logout_redirect_uris": "",
+            "grant_types": '["authorization_code", "refresh_token"]',
+            "response_types": '["code"]',
+            "token_endpoint_auth_method": "client_secret_basic",
+            "id_token_signed_response_alg": "RS256",
+            "logo_uri": "",
+            "client_uri": "",
+            "policy_uri": "",
+            "tos_uri": "",
+        },
+    )
     assert response.status_code == 200, response.content[:2000]
     secret = re.search(r"<th>client_secret</th><td><code>([^<]+)</code>", response.content.decode()).group(1)
     client = Client.objects.get(name="Admin App")
@@ -42,6 +53,14 @@ def test_signing_key_admin_shows_no_private_material(admin_browser):
 
 
 def test_admin_lists_load(admin_browser):
-    for path in ("/admin/oidc/client/", "/admin/oidc/consent/", "/admin/oidc/signingkey/", "/admin/accounts/user/",
-                 "/admin/oidc/accesstoken/", "/admin/oidc/refreshtoken/", "/admin/oidc/grant/", "/admin/oidc/idtoken/"):
+    for path in (
+        "/admin/oidc/client/",
+        "/admin/oidc/consent/",
+        "/admin/oidc/signingkey/",
+        "/admin/accounts/user/",
+        "/admin/oidc/accesstoken/",
+        "/admin/oidc/refreshtoken/",
+        "/admin/oidc/grant/",
+        "/admin/oidc/idtoken/",
+    ):
         assert admin_browser.get(path).status_code == 200, path

@@ -20,15 +20,36 @@ def run(*args) -> str:
 
 
 def test_oidc_client_create_prints_credentials_as_json_and_stores_only_a_digest():
-    out = run("oidc_client", "create", "--name", "CLI App", "--redirect-uri", "https://cli.example.org/cb",
-              "--redirect-uri", "https://cli.example.org/cb2", "--post-logout-redirect-uri", "https://cli.example.org/",
-              "--token-endpoint-auth-method", "client_secret_post", "--skip-consent", "--format", "json")
+    out = run(
+        "oidc_client",
+        "create",
+        "--name",
+        "CLI App",
+        "--redirect-uri",
+        "https://cli.example.org/cb",
+        "--redirect-uri",
+        "https://cli.example.org/cb2",
+        "--post-logout-redirect-uri",
+        "https://cli.example.org/",
+        "--token-endpoint-auth-method",
+        "client_secret_post",
+        "--skip-consent",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     client = Client.objects.get(client_id=data["client_id"])
-    assert client.name == "CLI App" and client.skip_authorization and client.token_endpoint_auth_method == "client_secret_post"
+    assert (
+        client.name == "CLI App"
+        and client.skip_authorization
+        and client.token_endpoint_auth_method == "client_secret_post"
+    )
     assert client.redirect_uris.split() == ["https://cli.example.org/cb", "https://cli.example.org/cb2"]
     assert len(data["client_secret"]) >= 43  # >= 256 bits of entropy
-    assert client.client_secret.startswith("portico_client_secret$") and data["client_secret"] not in client.client_secret
+    assert (
+        client.client_secret.startswith("portico_client_secret$")
+        and data["client_secret"] not in client.client_secret
+    )
     assert check_password(data["client_secret"], client.client_secret)
     assert not check_password(data["client_secret"] + "x", client.client_secret)
 
@@ -40,8 +61,20 @@ def test_oidc_client_create_refuses_a_fragment_in_a_redirect_uri():
 
 
 def test_public_client_gets_no_secret():
-    data = json.loads(run("oidc_client", "create", "--name", "SPA", "--redirect-uri", "https://spa.example.org/",
-                          "--token-endpoint-auth-method", "none", "--format", "json"))
+    data = json.loads(
+        run(
+            "oidc_client",
+            "create",
+            "--name",
+            "SPA",
+            "--redirect-uri",
+            "https://spa.example.org/",
+            "--token-endpoint-auth-method",
+            "none",
+            "--format",
+            "json",
+        )
+    )
     assert data["client_secret"] is None
     assert Client.objects.get(client_id=data["client_id"]).client_type == "public"
 
