@@ -22,6 +22,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 
 from .. import conf, consent, errors
 from ..models import Client
+from ..params import has_nul
 
 PENDING_KEY = "portico_pending_authorizations"
 MAX_PENDING = 5
@@ -69,11 +70,6 @@ class AuthorizationMixin(OAuthLibMixin):
         return OAuth2ResponseRedirect(uri, client.get_allowed_schemes())
 
 
-def _has_nul(params) -> bool:
-    """NUL bytes are never valid in OAuth parameters, and PostgreSQL refuses them in text (a 500 otherwise)."""
-    return any("\x00" in value for values in params.lists() for value in values)
-
-
 def _session_auth_time(request):
     from datetime import UTC, datetime
 
@@ -92,7 +88,7 @@ class AuthorizeView(AuthorizationMixin, View):
         return self.authorize(request.POST)
 
     def authorize(self, params):
-        if _has_nul(params):
+        if has_nul(params):
             # No parameter can be trusted, the redirect_uri included: answer with a page.
             return errors.error_page(self.request, error="invalid_request", description="Malformed request.")
         try:

@@ -6,10 +6,12 @@ import binascii
 from django.http import JsonResponse
 from oauth2_provider import views as dot_views
 
+from ..params import has_nul
+
 
 def _malformed(request) -> bool:
     """NUL bytes anywhere in the parameters or the Basic credentials: refused before any database lookup."""
-    if any("\x00" in value for values in request.POST.lists() for value in values):
+    if has_nul(request.POST):
         return True
     scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "basic":
