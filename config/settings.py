@@ -205,7 +205,21 @@ REST_FRAMEWORK = {
 PORTICO_CODE_TTL = int(os.environ.get("PORTICO_CODE_TTL", "60"))
 PORTICO_ACCESS_TOKEN_TTL = int(os.environ.get("PORTICO_ACCESS_TOKEN_TTL", "3600"))
 PORTICO_ID_TOKEN_TTL = int(os.environ.get("PORTICO_ID_TOKEN_TTL", "3600"))
+# Refresh tokens: sliding (each use rotates and restarts PORTICO_REFRESH_TOKEN_TTL), never beyond
+# PORTICO_REFRESH_TOKEN_MAX_AGE after the sign-in that started the chain.
 PORTICO_REFRESH_TOKEN_TTL = int(os.environ.get("PORTICO_REFRESH_TOKEN_TTL", str(30 * 24 * 3600)))
+PORTICO_REFRESH_TOKEN_MAX_AGE = int(os.environ.get("PORTICO_REFRESH_TOKEN_MAX_AGE", str(90 * 24 * 3600)))
+
+# Signing keys (oidc/keys.py, oidc/rotation.py). RS256 is always enabled (OpenID Connect Core 15.1).
+PORTICO_SIGNING_ALGS = ["RS256"] + [
+    alg
+    for alg in os.environ.get("PORTICO_SIGNING_ALGS", "PS256,ES256,EdDSA").replace(" ", "").split(",")
+    if alg and alg != "RS256"
+]
+if set(PORTICO_SIGNING_ALGS) - {"RS256", "PS256", "ES256", "EdDSA"}:
+    raise ImproperlyConfigured("PORTICO_SIGNING_ALGS: choose among RS256, PS256, ES256, EdDSA.")
+PORTICO_JWKS_MAX_AGE = int(os.environ.get("PORTICO_JWKS_MAX_AGE", "300"))
+PORTICO_KEY_ROTATION_DAYS = int(os.environ.get("PORTICO_KEY_ROTATION_DAYS", "90"))
 PORTICO_SCOPES = {
     "openid": "Sign you in",
     "profile": "See your name, username, profile picture and other profile details",

@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 from oauth2_provider.generators import generate_client_secret
 
-from . import conf
+from . import conf, rotation
 from .models import AccessToken, Client, Consent, Grant, IDToken, RefreshToken, SigningKey
 
 # django-oauth-toolkit registers its own admin for the swapped models; Portico's replace them.
@@ -39,6 +43,7 @@ class ClientAdmin(admin.ModelAdmin):
                     "token_endpoint_auth_method",
                     "require_pkce",
                     "id_token_signed_response_alg",
+                    "userinfo_signed_response_alg",
                 )
             },
         ),
@@ -79,13 +84,48 @@ class ConsentAdmin(admin.ModelAdmin):
 
 @admin.register(SigningKey)
 class SigningKeyAdmin(admin.ModelAdmin):
-    list_display = ("kid", "alg", "state", "created", "activated_at", "retired_at")
+    """Keys, states and dates; never private material. Changes happen only through rotation."""
+
+    list_display = ("kid", "alg", "state", "created", "activated_at", "retired_at", "next_step")
     list_filter = ("state", "alg")
-    readonly_fields = ("kid", "alg", "public_jwk", "created", "activated_at", "retired_at")
+    readonly_fields = ("kid", "alg", "state", "public_jwk", "created", "activated_at", "retired_at")
     exclude = ("private_key_encrypted",)
+    change_list_template = "admin/oidc/signingkey/change_list.html"
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="next step")
+    def next_step(self, key: SigningKey) -> str:
+        if key.state == SigningKey.State.NEXT:
+            return f"can be activated after {key.created + rotation.publish_lead():%Y-%m-%d %H:%M:%S}"
+        if key.state == SigningKey.State.RETIRED and key.retired_at:
+            return f"removed after {key.retired_at + rotation.retention():%Y-%m-%d %H:%M:%S}"
+        return ""
+
+    def get_urls(self):
+        rotate = self.admin_site.admin_view(require_POST(self.rotate_view))
+        return [path("rotate/", rotate, name="oidc_signingkey_rotate"), *super().get_urls()]
+
+    def rotate_view(self, request):
+        """ "Rotate now": activate each algorithm's next key if it has been published long enough, otherwise
+        publish one and say when it can be activated (never sooner than the JWKS cache lifetime)."""
+        if not request.user.has_perm("oidc.rotate_signingkey"):
+            raise PermissionDenied
+        for alg in conf.signing_algs():
+            outcome = rotation.rotate(alg)
+            text = f"{alg}: {outcome.detail}"
+            if outcome.activates_after is not None:
+                text += f"; it can be activated after {outcome.activates_after:%Y-%m-%d %H:%M:%S %Z}"
+            level = messages.SUCCESS if outcome.action == "rotated" else messages.INFO
+            self.message_user(request, text, level)
+        return HttpResponseRedirect(reverse("admin:oidc_signingkey_changelist"))
 
 
 class TokenAdmin(admin.ModelAdmin):

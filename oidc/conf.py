@@ -33,3 +33,23 @@ def playground_enabled() -> bool:
 
 def code_ttl() -> int:
     return settings.PORTICO_CODE_TTL
+
+
+def signing_algs() -> list[str]:
+    return list(settings.PORTICO_SIGNING_ALGS)
+
+
+def jwks_max_age() -> int:
+    return settings.PORTICO_JWKS_MAX_AGE
+
+
+def key_rotation_days() -> int:
+    return settings.PORTICO_KEY_ROTATION_DAYS
+
+
+def refresh_token_max_age() -> int:
+    return settings.PORTICO_REFRESH_TOKEN_MAX_AGE
+
+
+def refresh_token_ttl() -> int:
+    return settings.PORTICO_REFRESH_TOKEN_TTL

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from . import claims, conf, keys, pkce
+from . import claims, conf, pkce
 
 
 def metadata() -> dict:
@@ -21,7 +21,8 @@ def metadata() -> dict:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": list(keys.SUPPORTED_ALGS),
+        "id_token_signing_alg_values_supported": conf.signing_algs(),
+        "userinfo_signing_alg_values_supported": conf.signing_algs(),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": list(pkce.SUPPORTED_METHODS),

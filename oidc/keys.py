@@ -1,7 +1,9 @@
 """Signing keys: generation, encryption at rest, RFC 7638 key ids, the published JWKS.
 
-Parsed keys are cached in-process (keyed by kid); the set of keys is re-read from the database at most
-every KEYSET_TTL seconds, so a rotation made by another process is seen within that window.
+One key per algorithm (RFC 8725 3.1: a key is used with one algorithm only; its JWK says which). Parsed keys
+are cached in-process (keyed by kid); the set of keys is re-read from the database at most every KEYSET_TTL
+seconds, so a rotation made by another process is seen within that window. The lifecycle (next -> active ->
+retired -> removed) lives in oidc/rotation.py.
 """
 
 import base64
@@ -14,15 +16,27 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from jwt.algorithms import RSAAlgorithm
+from jwt.algorithms import get_default_algorithms
 
 from . import conf
 
 KEYSET_TTL = 30.0
-SUPPORTED_ALGS = ["RS256"]
+
+# JWS algorithms Portico signs with (RFC 7518 3, RFC 8037 3.1), each with its key generator. RS256 is the
+# OpenID Connect default (Core 15.1). HS256 is deliberately absent: client secrets are stored as digests, so
+# there is no secret to MAC with, and "none" is never produced (RFC 8725 3.2).
+_GENERATORS: dict[str, Any] = {
+    "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    "PS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "EdDSA": ed25519.Ed25519PrivateKey.generate,
+}
+SUPPORTED_ALGS = list(_GENERATORS)
+_JWA = get_default_algorithms()
+_PUBLIC_MEMBERS = {"RSA": ("kty", "n", "e"), "EC": ("kty", "crv", "x", "y"), "OKP": ("kty", "crv", "x")}
 
 
 @dataclass(frozen=True)
@@ -62,28 +76,42 @@ def encrypt_private_key(pem: bytes) -> str:
     return _fernet().encrypt(pem).decode("ascii")
 
 
+_UNDECRYPTABLE = (
+    "A signing key cannot be decrypted: PORTICO_KEY_ENCRYPTION_KEY (or SECRET_KEY) changed without "
+    "keeping the old value in the fallbacks. See docs/operations.md."
+)
+
+
 def decrypt_private_key(token: str) -> bytes:
     try:
         return _fernet().decrypt(token.encode("ascii"))
     except InvalidToken as exc:
-        raise RuntimeError(
-            "A signing key cannot be decrypted: PORTICO_KEY_ENCRYPTION_KEY (or SECRET_KEY) changed without "
-            "keeping the old value in the fallbacks. See docs/operations.md."
-        ) from exc
+        raise RuntimeError(_UNDECRYPTABLE) from exc
+
+
+def reencrypt_private_key(token: str) -> str:
+    """Decrypt with whichever key-encryption key works and encrypt again under the current one."""
+    try:
+        return _fernet().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken as exc:
+        raise RuntimeError(_UNDECRYPTABLE) from exc
 
 
 def public_jwk_for(private_key: Any, *, alg: str) -> dict:
-    jwk = json.loads(RSAAlgorithm.to_jwk(private_key.public_key()))
-    public = {k: jwk[k] for k in ("kty", "n", "e")}
+    """The public JWK (RFC 7517 4): public members only, kid = RFC 7638 thumbprint, alg and use: sig."""
+    jwk = _JWA[alg].to_jwk(private_key.public_key(), as_dict=True)
+    public = {k: jwk[k] for k in _PUBLIC_MEMBERS[jwk["kty"]]}
     public.update({"kid": thumbprint(public), "alg": alg, "use": "sig"})
     return public
 
 
 def create_signing_key(*, alg: str = "RS256", state: str = "active"):
-    """Generate an RSA 2048 key and store it encrypted."""
+    """Generate a key for `alg` (RSA 2048, P-256 or Ed25519) and store it encrypted."""
     from .models import SigningKey
 
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if alg not in _GENERATORS:
+        raise ValueError(f"unsupported signing algorithm: {alg}")
+    private_key = _GENERATORS[alg]()
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -124,12 +152,16 @@ class _KeyCache:
         from .models import SigningKey
 
         rows = list(SigningKey.objects.all())
-        if not any(row.state == SigningKey.State.ACTIVE for row in rows):
+        # First start: every enabled algorithm gets its active key at once, so the first JWKS a client
+        # caches already holds every key that may sign.
+        missing = set(conf.signing_algs()) - {r.alg for r in rows if r.state == SigningKey.State.ACTIVE}
+        for alg in sorted(missing):
             try:
                 with transaction.atomic():
-                    create_signing_key()
+                    create_signing_key(alg=alg)
             except IntegrityError:
                 pass  # Another worker generated it first (one_active_key_per_alg).
+        if missing:
             rows = list(SigningKey.objects.all())
         loaded = []
         for row in rows:
@@ -162,10 +194,11 @@ def active_key(alg: str = "RS256") -> LoadedKey:
     return keys[0]
 
 
-def public_key_for(kid: str) -> Any | None:
+def published_key(kid: str) -> LoadedKey | None:
+    """A key still in the JWKS (next, active or retired), to verify what this provider signed."""
     for key in _cache.keyset():
         if key.kid == kid:
-            return key.private_key.public_key()
+            return key
     return None
 
 

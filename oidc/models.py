@@ -18,6 +18,9 @@ from oauth2_provider.models import (
     ApplicationManager,
 )
 
+from . import conf
+from .keys import SUPPORTED_ALGS
+
 # OAuth grant type names (RFC 7591 2) mapped to django-oauth-toolkit's names.
 GRANT_TYPES = {
     "authorization_code": AbstractApplication.GRANT_AUTHORIZATION_CODE,
@@ -27,6 +30,7 @@ GRANT_TYPES = {
 }
 RESPONSE_TYPES = ["code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+SIGNING_ALG_CHOICES = [(alg, alg) for alg in SUPPORTED_ALGS]
 
 
 def default_grant_types() -> list[str]:
@@ -66,8 +70,18 @@ class Client(AbstractApplication):
     require_pkce = models.BooleanField(
         _("require PKCE"), default=False, help_text=_("Always required for public clients.")
     )
+    # OIDC Registration 2: JWS algorithms for the id_token (default RS256) and, when set, for signed
+    # userinfo responses (blank: plain JSON).
     id_token_signed_response_alg = models.CharField(
-        _("id_token signing algorithm"), max_length=10, default="RS256", choices=[("RS256", "RS256")]
+        _("id_token signing algorithm"), max_length=10, default="RS256", choices=SIGNING_ALG_CHOICES
+    )
+    userinfo_signed_response_alg = models.CharField(
+        _("userinfo signing algorithm"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=SIGNING_ALG_CHOICES,
+        help_text=_("Leave empty for plain JSON userinfo responses."),
     )
     logo_uri = models.URLField(_("logo URI"), blank=True)
     client_uri = models.URLField(_("client URI"), blank=True)
@@ -133,6 +147,12 @@ class Client(AbstractApplication):
             problems.setdefault("response_types", []).append(
                 f"unsupported response types: {', '.join(unknown)}"
             )
+        for field in ("id_token_signed_response_alg", "userinfo_signed_response_alg"):
+            alg = getattr(self, field)
+            if alg and alg in SUPPORTED_ALGS and alg not in conf.signing_algs():
+                problems.setdefault(field, []).append(
+                    f"{alg} is not enabled here; enabled: {', '.join(conf.signing_algs())}"
+                )
         if problems:
             raise ValidationError(problems)
 
@@ -148,6 +168,7 @@ class Grant(AbstractGrant):
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
+        indexes = [models.Index(fields=["expires"], name="grant_expires")]  # purge_tokens
 
 
 class AccessToken(AbstractAccessToken):
@@ -156,16 +177,32 @@ class AccessToken(AbstractAccessToken):
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+        indexes = [models.Index(fields=["expires"], name="access_token_expires")]  # purge_tokens
 
 
 class RefreshToken(AbstractRefreshToken):
+    """A rotating refresh token. The sign-in it descends from travels along each rotation, so refreshed
+    id_tokens keep auth_time/sid/acr/amr (Core 12.2) and the chain ends at an absolute maximum age."""
+
+    family_started = models.DateTimeField(_("chain started"), null=True, blank=True)
+    auth_time = models.DateTimeField(_("authenticated at"), null=True, blank=True)
+    sid = models.CharField(_("session id"), max_length=64, blank=True)
+    acr = models.CharField(max_length=128, blank=True)
+    amr = models.JSONField(default=list, blank=True)
+
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+        indexes = [
+            *AbstractRefreshToken.Meta.indexes,
+            models.Index(fields=["revoked"], name="refresh_token_revoked"),  # purge_tokens
+            models.Index(fields=["family_started"], name="refresh_token_family_started"),
+        ]
 
 
 class IDToken(AbstractIDToken):
     class Meta(AbstractIDToken.Meta):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+        indexes = [models.Index(fields=["expires"], name="id_token_expires")]  # purge_tokens
 
 
 class Consent(models.Model):
@@ -206,6 +243,7 @@ class SigningKey(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        permissions = [("rotate_signingkey", "Can rotate signing keys")]
         constraints = [
             # One signing key per algorithm at a time; also stops two workers generating the first key twice.
             models.UniqueConstraint(

@@ -104,6 +104,8 @@ class PorticoValidator(OAuth2Validator):
         request.claims = json.loads(grant.claims) if grant.claims else None
         request.auth_time = grant.auth_time
         request.sid = grant.sid
+        request.acr = grant.acr
+        request.amr = grant.amr
         return True
 
     def _revoke_tokens_from(self, grant: Grant) -> None:
@@ -169,6 +171,39 @@ class PorticoValidator(OAuth2Validator):
         access_token.save()
         return access_token
 
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
+        """DOT's rotation (same token family), plus the sign-in context the chain descends from."""
+        previous = previous_refresh_token
+        refresh_token = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=previous.token_family if previous else uuid.uuid4(),
+            resource=getattr(request, "resource", []),
+            family_started=previous.family_started if previous else timezone.now(),
+            auth_time=getattr(request, "auth_time", None),
+            sid=getattr(request, "sid", "") or "",
+            acr=getattr(request, "acr", "") or "",
+            amr=getattr(request, "amr", None) or [],
+        )
+        self._set_token_value(refresh_token, refresh_token_code)
+        refresh_token.save()
+        return refresh_token
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """DOT checks existence, client, rotation reuse and the sliding lifetime; Portico adds the absolute
+        maximum age of the chain and refuses users who can no longer sign in."""
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        rt = request.refresh_token_instance
+        started = rt.family_started or rt.created
+        if started + timedelta(seconds=conf.refresh_token_max_age()) <= timezone.now():
+            return False
+        if not rt.user.is_active:
+            return False
+        request.auth_time, request.sid, request.acr, request.amr = rt.auth_time, rt.sid, rt.acr, rt.amr
+        return True
+
     def _load_id_token(self, token):
         claims = tokens.verify_own_jwt(token)
         return IDToken.objects.filter(jti=claims["jti"]).first() if claims and "jti" in claims else None
@@ -179,6 +214,8 @@ class PorticoValidator(OAuth2Validator):
         now = int(time.time())
         auth_time = getattr(request, "auth_time", None)
         jti = str(uuid.uuid4())
+        # Core 3.1.3.6 / 3.3.2.11: at_hash and c_hash use the hash of the client's JWS algorithm.
+        hashed = {"at_hash": token.get("access_token"), "c_hash": token.get("code")}
         signed, claims = tokens.issue_id_token(
             id_token,
             issuer=conf.issuer(),
@@ -186,7 +223,14 @@ class PorticoValidator(OAuth2Validator):
             now=now,
             ttl=conf.id_token_ttl(),
             auth_time=int(auth_time.timestamp()) if auth_time else None,
-            extra={"jti": jti, "sid": getattr(request, "sid", None)},
+            alg=request.client.id_token_signed_response_alg,
+            hashed={k: v for k, v in hashed.items() if k in id_token and v},
+            extra={
+                "jti": jti,
+                "sid": getattr(request, "sid", None),
+                "acr": getattr(request, "acr", None),
+                "amr": getattr(request, "amr", None),
+            },
         )
         request.id_token = IDToken.objects.create(
             user=request.user,

@@ -1,12 +1,12 @@
 """UserInfo endpoint (Core 5.3): GET and POST, bearer token in the header or the form body."""
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import bearer, claims, conf
+from .. import bearer, claims, conf, tokens
 
 
 def _challenge(problem: bearer.BearerError) -> JsonResponse:
@@ -36,6 +36,15 @@ class UserInfoView(View):
         scopes = access_token.scope.split()
         if "openid" not in scopes:
             return _challenge(bearer.INSUFFICIENT)
-        response = JsonResponse(claims.for_scopes(access_token.user, scopes, sub=access_token.user.sub))
+        released = claims.for_scopes(access_token.user, scopes, sub=access_token.user.sub)
+        client = access_token.application
+        response: HttpResponse
+        if client is not None and client.userinfo_signed_response_alg:
+            # Core 5.3.2: a signed response is a JWT with iss and aud (the client), typed application/jwt.
+            released.update({"iss": conf.issuer(), "aud": client.client_id})
+            signed = tokens.sign_jwt(released, alg=client.userinfo_signed_response_alg)
+            response = HttpResponse(signed, content_type="application/jwt")
+        else:
+            response = JsonResponse(released)
         response["Access-Control-Allow-Origin"] = "*"
         return response

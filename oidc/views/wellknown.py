@@ -6,9 +6,8 @@ import json
 from django.http import HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_GET
 
-from .. import discovery, keys
+from .. import conf, discovery, keys
 
-JWKS_MAX_AGE = 300
 DISCOVERY_MAX_AGE = 3600
 
 
@@ -33,4 +32,4 @@ def openid_configuration(request):
 
 @require_GET
 def jwks(request):
-    return _json(keys.jwks(), max_age=JWKS_MAX_AGE, request=request)
+    return _json(keys.jwks(), max_age=conf.jwks_max_age(), request=request)

@@ -1,6 +1,9 @@
 """Driving the authorization endpoint with Django's test client."""
 
+import base64
 from urllib.parse import urlencode
+
+from django.test import Client as Browser
 
 from tests.conftest import pkce_pair, query_of
 
@@ -35,3 +38,28 @@ def get_code(browser, client, *, pkce=True, **overrides) -> tuple[str, str | Non
     query = query_of(response["Location"])
     assert "code" in query, query
     return query["code"], verifier
+
+
+def basic(client_id: str, secret: str) -> dict:
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+def exchange(http, code, *, client, secret=None, verifier=None, redirect_uri=REDIRECT, **extra):
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if verifier:
+        data["code_verifier"] = verifier
+    headers = {}
+    if secret is not None:
+        headers = basic(client.client_id, secret)
+    else:
+        data["client_id"] = client.client_id
+    data.update(extra)
+    return http.post("/token", data, **headers)
+
+
+def refresh(client, secret: str, refresh_token: str):
+    return Browser().post(
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": refresh_token},
+        **basic(client.client_id, secret),
+    )

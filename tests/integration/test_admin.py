@@ -46,10 +46,12 @@ def test_client_secret_is_shown_once_at_creation(admin_browser):
 
 def test_signing_key_admin_shows_no_private_material(admin_browser):
     keys.jwks()
-    key = SigningKey.objects.get()
-    page = admin_browser.get(f"/admin/oidc/signingkey/{key.pk}/change/").content.decode()
-    assert key.kid in page
-    assert key.private_key_encrypted not in page and "PRIVATE" not in page
+    listing = admin_browser.get("/admin/oidc/signingkey/").content.decode()
+    for key in SigningKey.objects.all():
+        page = admin_browser.get(f"/admin/oidc/signingkey/{key.pk}/change/").content.decode()
+        assert key.kid in page and key.kid in listing
+        assert key.private_key_encrypted not in page and "PRIVATE" not in page
+        assert key.private_key_encrypted not in listing
 
 
 def test_admin_lists_load(admin_browser):

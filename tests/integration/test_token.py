@@ -9,35 +9,10 @@ from django.test import Client as Browser
 from django.utils import timezone
 
 from oidc import keys
-from oidc.models import AccessToken, Grant
-from tests.integration.helpers import REDIRECT, get_code
+from oidc.models import AccessToken, Grant, RefreshToken
+from tests.integration.helpers import REDIRECT, basic, exchange, get_code, refresh
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(make_user):
-    b = Browser()
-    b.user = make_user()
-    b.force_login(b.user)
-    return b
-
-
-def basic(client_id: str, secret: str) -> dict:
-    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
-
-
-def exchange(http, code, *, client, secret=None, verifier=None, redirect_uri=REDIRECT, **extra):
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-    if verifier:
-        data["code_verifier"] = verifier
-    headers = {}
-    if secret is not None:
-        headers = basic(client.client_id, secret)
-    else:
-        data["client_id"] = client.client_id
-    data.update(extra)
-    return http.post("/token", data, **headers)
 
 
 def test_code_exchange_issues_reference_token_and_signed_id_token_core_3_1_3_3(
@@ -55,7 +30,7 @@ def test_code_exchange_issues_reference_token_and_signed_id_token_core_3_1_3_3(
     assert header["alg"] == "RS256" and header["kid"] == keys.active_key().kid
     claims = jwt.decode(
         body["id_token"],
-        keys.public_key_for(header["kid"]),
+        keys.published_key(header["kid"]).private_key.public_key(),
         algorithms=["RS256"],
         audience=rp.client_id,
         issuer=settings.PORTICO_ISSUER,
@@ -68,7 +43,7 @@ def test_code_exchange_issues_reference_token_and_signed_id_token_core_3_1_3_3(
     assert not Grant.objects.filter(code=code).exists()
 
 
-def test_refresh_token_only_when_the_client_may_refresh(browser, make_client):
+def test_refresh_token_only_when_the_client_mayrefresh(browser, make_client):
     rp, secret = make_client(grant_types=["authorization_code"])
     code, verifier = get_code(browser, rp)
     body = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
@@ -106,12 +81,8 @@ def test_code_works_once_and_replay_revokes_rfc6749_4_1_2(browser, make_client):
     assert AccessToken.objects.count() == 0  # what the first use issued is revoked
     userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + first.json()["access_token"])
     assert userinfo.status_code == 401
-    refresh = Browser().post(
-        "/token",
-        {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]},
-        **basic(rp.client_id, secret),
-    )
-    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+    refreshed = refresh(rp, secret, first.json()["refresh_token"])
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
 
 
 def test_expired_code_is_invalid_grant(browser, make_client):
@@ -188,25 +159,13 @@ def test_refresh_rotates_and_reuse_revokes_the_family_rfc9700_4_14(browser, make
     rp, secret = make_client()
     code, verifier = get_code(browser, rp)
     first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
-    rotated = Browser().post(
-        "/token",
-        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-        **basic(rp.client_id, secret),
-    )
+    rotated = refresh(rp, secret, first["refresh_token"])
     assert rotated.status_code == 200, rotated.content
     second = rotated.json()
     assert second["refresh_token"] != first["refresh_token"]
-    reuse = Browser().post(
-        "/token",
-        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-        **basic(rp.client_id, secret),
-    )
+    reuse = refresh(rp, secret, first["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
-    after = Browser().post(
-        "/token",
-        {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
-        **basic(rp.client_id, secret),
-    )
+    after = refresh(rp, secret, second["refresh_token"])
     assert after.status_code == 400 and after.json()["error"] == "invalid_grant"
 
 
@@ -246,3 +205,47 @@ def test_garbage_at_token_endpoint_is_json_error_never_500(make_client):
     assert nul_basic.status_code == 400 and nul_basic.json()["error"] == "invalid_request"
     malformed = Browser().post("/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic !!!")
     assert malformed.status_code == 401 and malformed.json()["error"] == "invalid_client"
+
+
+def test_refreshed_id_token_keeps_the_sign_in_context_core_12_2(browser, make_client):
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp)
+    first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
+    second = refresh(rp, secret, first["refresh_token"]).json()
+    third = refresh(rp, secret, second["refresh_token"]).json()
+    claims = [jwt.decode(t["id_token"], options={"verify_signature": False}) for t in (first, second, third)]
+    assert claims[0]["auth_time"] == claims[1]["auth_time"] == claims[2]["auth_time"]
+    assert claims[0]["sid"] == claims[1]["sid"] == claims[2]["sid"]
+    assert claims[0]["sub"] == claims[2]["sub"] and claims[0]["jti"] != claims[2]["jti"]
+
+
+def test_refresh_token_expires_when_idle_sliding_lifetime(browser, make_client, settings):
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp)
+    first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
+    second = refresh(rp, secret, first["refresh_token"]).json()  # each use restarts the clock
+    idle = timedelta(seconds=settings.PORTICO_REFRESH_TOKEN_TTL + 1)
+    AccessToken.objects.filter(refresh_token__isnull=False).update(expires=timezone.now() - idle)
+    expired = refresh(rp, secret, second["refresh_token"])
+    assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
+
+
+def test_refresh_chain_ends_at_its_absolute_maximum_age(browser, make_client, settings):
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp)
+    first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
+    second = refresh(rp, secret, first["refresh_token"])
+    assert second.status_code == 200
+    started = timezone.now() - timedelta(seconds=settings.PORTICO_REFRESH_TOKEN_MAX_AGE + 1)
+    RefreshToken.objects.update(family_started=started)
+    too_old = refresh(rp, secret, second.json()["refresh_token"])
+    assert too_old.status_code == 400 and too_old.json()["error"] == "invalid_grant"
+
+
+def test_inactive_user_cannot_refresh(browser, make_client):
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp)
+    first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
+    type(browser.user).objects.filter(pk=browser.user.pk).update(is_active=False)
+    refused = refresh(rp, secret, first["refresh_token"])
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"

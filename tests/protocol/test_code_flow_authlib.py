@@ -125,3 +125,46 @@ def test_authlib_sees_iss_and_state_rfc9207(live_server, issuer_at, make_user, m
 
     query = parse_qs(urlsplit(callback).query)
     assert query["iss"] == [issuer] and query["state"] == [state]
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256", "EdDSA"])
+def test_each_signing_algorithm_end_to_end_verified_with_only_the_jwks(
+    live_server, issuer_at, make_user, make_client, alg
+):
+    """RFC 7518 3 / RFC 8037: a client registered for `alg` gets id_tokens an independent library
+    (joserfc, Authlib's JOSE implementation) verifies from the published JWKS alone, at_hash included."""
+    from authlib.oidc.core.util import create_half_hash
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import KeySet
+
+    issuer = issuer_at(live_server.url)
+    user = make_user()
+    rp, secret = make_client(redirect_uris=(REDIRECT,), id_token_signed_response_alg=alg)
+    metadata = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
+    assert alg in metadata["id_token_signing_alg_values_supported"]
+    session = OAuth2Session(
+        rp.client_id, secret, scope="openid", redirect_uri=REDIRECT, code_challenge_method="S256"
+    )
+    verifier, nonce = generate_token(48), generate_token(20)
+    url, state = session.create_authorization_url(
+        metadata["authorization_endpoint"], nonce=nonce, code_verifier=verifier
+    )
+    callback = _sign_in_and_consent(
+        requests.Session(), url, username=user.username, password=user.raw_password
+    )
+    token = session.fetch_token(
+        metadata["token_endpoint"], authorization_response=callback, state=state, code_verifier=verifier
+    )
+
+    key_set = KeySet.import_key_set(requests.get(metadata["jwks_uri"], timeout=10).json())
+    decoded = jose_jwt.decode(token["id_token"], key_set, algorithms=[alg])
+    assert decoded.header["alg"] == alg and decoded.header["kid"]
+    jose_jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": issuer},
+        aud={"essential": True, "value": rp.client_id},
+        nonce={"essential": True, "value": nonce},
+        exp={"essential": True},
+        iat={"essential": True},
+    ).validate(decoded.claims)
+    expected = create_half_hash(token["access_token"], alg).decode()
+    assert decoded.claims["at_hash"] == expected  # Core 3.1.3.6, SHA-512 for EdDSA

@@ -22,6 +22,8 @@ class Command(BaseCommand):
         )
         create.add_argument("--skip-consent", action="store_true", help="First-party client: no consent page")
         create.add_argument("--require-pkce", action="store_true")
+        create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
+        create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
         create.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options):
@@ -34,6 +36,8 @@ class Command(BaseCommand):
                 token_endpoint_auth_method=options["token_endpoint_auth_method"],
                 skip_consent=options["skip_consent"],
                 require_pkce=options["require_pkce"],
+                id_token_signed_response_alg=options["id_token_signed_response_alg"],
+                userinfo_signed_response_alg=options["userinfo_signed_response_alg"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
