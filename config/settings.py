@@ -55,6 +55,8 @@ if not PORTICO_ISSUER:
 # Defaults to SECRET_KEY (and SECRET_KEY_FALLBACKS) when unset.
 PORTICO_KEY_ENCRYPTION_KEYS = env_list("PORTICO_KEY_ENCRYPTION_KEY")
 PORTICO_PLAYGROUND = env_bool("PORTICO_PLAYGROUND", DEBUG)
+# Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
+PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,9 +1,26 @@
-"""Creating clients from code and the command line."""
+"""Creating clients and handling their secrets.
 
+Secrets are generated (>= 256 bits, oauth2_provider's generator at 64 characters gives ~380) and stored as
+a keyed SHA-256 digest (oidc/secrets.py). client_secret_jwt clients also keep the secret encrypted, since
+it is the HMAC key their assertions are checked with. Rotation keeps the previous secret valid for an
+overlap so a deployment can switch without downtime.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
+from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 
+from . import keys
 from .models import Client
+
+
+def _apply_secret(client: Client, secret: str) -> None:
+    client.client_secret = secret  # hashed by the field on save
+    uses_hmac = client.token_endpoint_auth_method == "client_secret_jwt"
+    client.client_secret_encrypted = keys.encrypt(secret.encode()) if secret and uses_hmac else ""
 
 
 @transaction.atomic
@@ -18,20 +35,74 @@ def create_client(
     client_id: str | None = None,
     **metadata,
 ) -> tuple[Client, str]:
-    """Validate and store a client. Returns it with its plaintext secret ("" for public clients)."""
-    secret = "" if token_endpoint_auth_method == "none" else generate_client_secret()
+    """Validate and store a client. Returns it with its plaintext secret ("" when it has none)."""
+    grant_types = grant_types or ["authorization_code", "refresh_token"]
+    # RFC 7591 2: response_types defaults to ["code"], which only means something with authorization_code.
+    metadata.setdefault("response_types", ["code"] if "authorization_code" in grant_types else [])
     client = Client(
         name=name,
         redirect_uris=" ".join(redirect_uris),
         post_logout_redirect_uris=" ".join(post_logout_redirect_uris or []),
-        grant_types=grant_types or ["authorization_code", "refresh_token"],
+        grant_types=grant_types,
         token_endpoint_auth_method=token_endpoint_auth_method,
         skip_authorization=skip_consent,
-        client_secret=secret,
         **metadata,
     )
     if client_id:
         client.client_id = client_id
-    client.full_clean(exclude=["client_type", "authorization_grant_type", "user"])
+    secret = issue_secret(client)
+    client.full_clean(exclude=["client_type", "authorization_grant_type", "user", "client_secret"])
     client.save()
     return client, secret
+
+
+def needs_secret(client: Client) -> bool:
+    return client.token_endpoint_auth_method in (
+        "client_secret_basic",
+        "client_secret_post",
+        "client_secret_jwt",
+    )
+
+
+def issue_secret(client: Client) -> str:
+    """Give the (unsaved) client a fresh secret if its method uses one; returns the plaintext."""
+    secret = generate_client_secret() if needs_secret(client) else ""
+    _apply_secret(client, secret)
+    return secret
+
+
+@transaction.atomic
+def rotate_secret(client: Client, *, overlap: timedelta = timedelta(0)) -> str:
+    """A new secret; the current one keeps working for `overlap` (none by default)."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if overlap > timedelta(0) and client.client_secret:
+        client.previous_client_secret = client.client_secret
+        client.previous_client_secret_encrypted = client.client_secret_encrypted
+        client.previous_secret_expires = timezone.now() + overlap
+    else:
+        client.previous_client_secret = client.previous_client_secret_encrypted = ""
+        client.previous_secret_expires = None
+    secret = issue_secret(client)
+    client.save()
+    return secret
+
+
+def _previous_valid(client: Client) -> bool:
+    return bool(client.previous_secret_expires and client.previous_secret_expires > timezone.now())
+
+
+def secret_matches(client: Client, provided: str) -> bool:
+    """Constant-time check against the current secret and, during an overlap, the previous one."""
+    if not provided or not client.client_secret:
+        return False
+    current = check_password(provided, client.client_secret)
+    previous = _previous_valid(client) and check_password(provided, client.previous_client_secret)
+    return current or previous
+
+
+def hmac_secrets(client: Client) -> list[bytes]:
+    """The secrets a client_secret_jwt assertion may be signed with (current, then previous in overlap)."""
+    found = [keys.decrypt(client.client_secret_encrypted)] if client.client_secret_encrypted else []
+    if _previous_valid(client) and client.previous_client_secret_encrypted:
+        found.append(keys.decrypt(client.previous_client_secret_encrypted))
+    return found

@@ -3,6 +3,9 @@
 from django.urls import reverse
 
 from . import claims, conf, pkce
+from .models import ASSERTION_ALGS, AUTH_METHODS
+
+ASSERTION_SIGNING_ALGS = ASSERTION_ALGS["client_secret_jwt"] + ASSERTION_ALGS["private_key_jwt"]
 
 
 def metadata() -> dict:
@@ -23,8 +26,13 @@ def metadata() -> dict:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": conf.signing_algs(),
         "userinfo_signing_alg_values_supported": conf.signing_algs(),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
+        "introspection_endpoint": url("oidc:introspect"),
+        "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
         "code_challenge_methods_supported": list(pkce.SUPPORTED_METHODS),
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_supported": claims.SUPPORTED_CLAIMS,

@@ -72,8 +72,12 @@ def _fernet() -> MultiFernet:
     )
 
 
-def encrypt_private_key(pem: bytes) -> str:
-    return _fernet().encrypt(pem).decode("ascii")
+def encrypt(data: bytes) -> str:
+    """Encrypt at rest under the key-encryption key (signing keys, secrets kept for client_secret_jwt)."""
+    return _fernet().encrypt(data).decode("ascii")
+
+
+encrypt_private_key = encrypt
 
 
 _UNDECRYPTABLE = (
@@ -82,11 +86,14 @@ _UNDECRYPTABLE = (
 )
 
 
-def decrypt_private_key(token: str) -> bytes:
+def decrypt(token: str) -> bytes:
     try:
         return _fernet().decrypt(token.encode("ascii"))
     except InvalidToken as exc:
         raise RuntimeError(_UNDECRYPTABLE) from exc
+
+
+decrypt_private_key = decrypt
 
 
 def reencrypt_private_key(token: str) -> str:

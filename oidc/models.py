@@ -18,7 +18,7 @@ from oauth2_provider.models import (
     ApplicationManager,
 )
 
-from . import conf
+from . import metadata
 from .keys import SUPPORTED_ALGS
 
 # OAuth grant type names (RFC 7591 2) mapped to django-oauth-toolkit's names.
@@ -29,7 +29,24 @@ GRANT_TYPES = {
     "implicit": AbstractApplication.GRANT_IMPLICIT,
 }
 RESPONSE_TYPES = ["code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"]
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
+SECRET_AUTH_METHODS = {"client_secret_basic", "client_secret_post", "client_secret_jwt"}
+# RFC 7518 3.2 for client_secret_jwt; asymmetric algorithms for private_key_jwt (OIDC Core 9).
+ASSERTION_ALGS = {
+    "client_secret_jwt": ["HS256", "HS384", "HS512"],
+    "private_key_jwt": [
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "EdDSA",
+    ],
+}
 SIGNING_ALG_CHOICES = [(alg, alg) for alg in SUPPORTED_ALGS]
 
 
@@ -60,7 +77,7 @@ class Client(AbstractApplication):
     )
     algorithm = models.CharField(max_length=5, blank=True, default="", editable=False)
     grant_types = models.JSONField(_("grant types"), default=default_grant_types)
-    response_types = models.JSONField(_("response types"), default=default_response_types)
+    response_types = models.JSONField(_("response types"), default=default_response_types, blank=True)
     token_endpoint_auth_method = models.CharField(
         _("token endpoint auth method"),
         max_length=32,
@@ -88,6 +105,57 @@ class Client(AbstractApplication):
     policy_uri = models.URLField(_("privacy policy URI"), blank=True)
     tos_uri = models.URLField(_("terms of service URI"), blank=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Disabled clients are refused."))
+
+    # The rest of OpenID Connect Dynamic Client Registration 1.0 section 2 / RFC 7591 2.
+    application_type = models.CharField(
+        _("application type"),
+        max_length=10,
+        choices=[("web", "web"), ("native", "native")],
+        default="web",
+        help_text=_("native: apps on a device; loopback and private-use scheme redirect URIs (RFC 8252)."),
+    )
+    client_name_localized = models.JSONField(
+        _("localized names"), default=dict, blank=True, help_text=_('e.g. {"fr": "Mon appli"}')
+    )
+    contacts = models.JSONField(_("contacts"), default=list, blank=True)
+    jwks = models.JSONField(_("JWKS"), null=True, blank=True, help_text=_("The client's public keys."))
+    jwks_uri = models.URLField(_("JWKS URI"), blank=True)
+    token_endpoint_auth_signing_alg = models.CharField(
+        _("token endpoint auth signing algorithm"), max_length=10, blank=True
+    )
+    request_object_signing_alg = models.CharField(
+        _("request object signing algorithm"), max_length=10, blank=True
+    )
+    subject_type = models.CharField(
+        _("subject type"),
+        max_length=10,
+        choices=[("public", "public"), ("pairwise", "pairwise")],
+        default="public",
+    )
+    sector_identifier_uri = models.URLField(_("sector identifier URI"), blank=True)
+    default_max_age = models.PositiveIntegerField(_("default max_age"), null=True, blank=True)
+    require_auth_time = models.BooleanField(_("require auth_time"), default=False)
+    default_acr_values = models.JSONField(_("default acr values"), default=list, blank=True)
+    initiate_login_uri = models.URLField(_("initiate login URI"), blank=True)
+    backchannel_logout_uri = models.URLField(_("back-channel logout URI"), blank=True)
+    backchannel_logout_session_required = models.BooleanField(default=False)
+    frontchannel_logout_uri = models.URLField(_("front-channel logout URI"), blank=True)
+    frontchannel_logout_session_required = models.BooleanField(default=False)
+    can_introspect = models.BooleanField(
+        _("resource server (may introspect any token)"),
+        default=False,
+        help_text=_("Otherwise a client sees only its own tokens as active (RFC 7662 4)."),
+    )
+
+    # Secrets: client_secret holds a keyed digest. client_secret_jwt needs the secret itself as the HMAC
+    # key, so for those clients it is also kept encrypted like the signing keys. A rotated-out secret
+    # stays valid until previous_secret_expires.
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_client_secret = models.CharField(max_length=255, blank=True, editable=False)
+    previous_client_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    # RFC 7592: digest of the registration access token of dynamically registered clients.
+    registration_access_token = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     objects = ApplicationManager()
 
@@ -122,39 +190,35 @@ class Client(AbstractApplication):
         return self.is_active
 
     def redirect_uri_allowed(self, uri: str) -> bool:
-        """RFC 9700 4.1.3 / RFC 6749 3.1.2.3: simple string comparison against a registered URI."""
-        return uri in self.redirect_uris.split()
+        """RFC 9700 4.1.3 / RFC 6749 3.1.2.3: simple string comparison against a registered URI; for native
+        apps on a loopback address, any port (RFC 8252 7.3), since the port is chosen at run time."""
+        registered = self.redirect_uris.split()
+        if uri in registered:
+            return True
+        if self.application_type != "native" or not metadata.is_loopback_redirect(uri):
+            return False
+        asked = urlsplit(uri)
+        return any(
+            (r.scheme, r.hostname, r.path, r.query) == (asked.scheme, asked.hostname, asked.path, asked.query)
+            for r in map(urlsplit, registered)
+            if metadata.is_loopback_redirect(r.geturl())
+        )
+
+    def get_allowed_schemes(self) -> list[str]:
+        """Redirects go only to registered URIs, validated on write; their schemes are the allowed ones
+        (so a native app's private-use scheme works)."""
+        uris = self.redirect_uris.split() + self.post_logout_redirect_uris.split()
+        return sorted({urlsplit(uri).scheme for uri in uris} | {"https"})
 
     def post_logout_redirect_uri_allowed(self, uri: str) -> bool:
         return uri in self.post_logout_redirect_uris.split()
 
     def clean(self) -> None:
-        problems: dict[str, list[str]] = {}
-        try:
-            super().clean()
-        except ValidationError as exc:
-            problems.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
-        for uri in self.redirect_uris.split() + self.post_logout_redirect_uris.split():
-            if urlsplit(uri).fragment or uri.endswith("#"):
-                problems.setdefault("redirect_uris", []).append(
-                    f"{uri}: redirect URIs must not contain a fragment"
-                )
-        unknown = [g for g in self.grant_types if g not in GRANT_TYPES]
-        if unknown:
-            problems.setdefault("grant_types", []).append(f"unsupported grant types: {', '.join(unknown)}")
-        unknown = [r for r in self.response_types if r not in RESPONSE_TYPES]
-        if unknown:
-            problems.setdefault("response_types", []).append(
-                f"unsupported response types: {', '.join(unknown)}"
-            )
-        for field in ("id_token_signed_response_alg", "userinfo_signed_response_alg"):
-            alg = getattr(self, field)
-            if alg and alg in SUPPORTED_ALGS and alg not in conf.signing_algs():
-                problems.setdefault(field, []).append(
-                    f"{alg} is not enabled here; enabled: {', '.join(conf.signing_algs())}"
-                )
-        if problems:
-            raise ValidationError(problems)
+        """All metadata rules live in oidc/metadata.py, shared by the admin, the CLI and registration.
+        (django-oauth-toolkit's own clean() is replaced: it knows neither native apps nor these fields.)"""
+        found = metadata.problems(self)
+        if found:
+            raise ValidationError(found)
 
 
 class Grant(AbstractGrant):
@@ -253,3 +317,48 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alg} {self.kid} ({self.state})"
+
+
+class ClientAssertion(models.Model):
+    """A used client assertion (RFC 7523 3 item 7): the unique constraint makes each jti single-use per
+    client even under concurrent requests. Rows are purged once the assertion has expired."""
+
+    client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    jti = models.CharField(max_length=255)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="client_assertion_jti_once")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.jti}"
+
+
+class InitialAccessToken(models.Model):
+    """RFC 7591 3: a token an admin hands to a platform so it may register clients (PORTICO_REGISTRATION=token).
+    Only its digest is stored."""
+
+    label = models.CharField(_("label"), max_length=200)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty: never."))
+    max_uses = models.PositiveIntegerField(
+        _("maximum uses"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    revoked = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("initial access token")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return (
+            self.revoked is None
+            and (self.expires is None or self.expires > now)
+            and (self.max_uses is None or self.uses < self.max_uses)
+        )

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import conf
-from .models import AccessToken, Grant, IDToken, RefreshToken
+from .models import AccessToken, ClientAssertion, Grant, IDToken, RefreshToken
 
 
 @dataclass
@@ -59,5 +59,9 @@ def purge(*, now: datetime | None = None, batch_size: int = 5000) -> PurgeReport
     )
     report.deleted["authorization codes"] = _delete_in_batches(
         Grant.objects.filter(expires__lt=now), batch_size
+    )
+    # A jti must be remembered only while its assertion could still be accepted.
+    report.deleted["client assertions"] = _delete_in_batches(
+        ClientAssertion.objects.filter(expires__lt=now - timedelta(seconds=60)), batch_size
     )
     return report

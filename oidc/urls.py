@@ -11,5 +11,6 @@ urlpatterns = [
     path("authorize/consent", authorize.ConsentView.as_view(), name="consent"),
     path("token", token.TokenView.as_view(), name="token"),
     path("revoke", token.RevokeView.as_view(), name="revoke"),
+    path("introspect", token.IntrospectView.as_view(), name="introspect"),
     path("userinfo", userinfo.UserInfoView.as_view(), name="userinfo"),
 ]

@@ -12,7 +12,7 @@ from oauth2_provider.models import revoke_access_token, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import conf, pkce, tokens
+from . import client_auth, conf, introspection, pkce, tokens
 from .models import AccessToken, Client, Grant, IDToken, RefreshToken
 from .secrets import digest
 
@@ -26,11 +26,25 @@ class PorticoValidator(OAuth2Validator):
     # ---- clients -------------------------------------------------------------------------------------
 
     def authenticate_client(self, request, *args, **kwargs):
-        used = "client_secret_basic" if self._extract_basic_auth(request) else "client_secret_post"
-        if not super().authenticate_client(request, *args, **kwargs):
+        # One method, the registered one (OIDC Registration 2, RFC 7591 2): see oidc/client_auth.py.
+        client = client_auth.authenticate(request)
+        if client is None:
             return False
-        # The method used must be the one the client registered (OIDC Registration 2, RFC 7591 2).
-        return request.client.token_endpoint_auth_method == used
+        request.client, request.client_id = client, client.client_id
+        return True
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        if client_auth.presents_credentials(request):
+            return True
+        return super().client_authentication_required(request, *args, **kwargs)
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        """Public clients (token_endpoint_auth_method none) identify themselves by client_id alone."""
+        client = self._load_application(client_id, request)
+        return client is not None and client.token_endpoint_auth_method == "none"
+
+    def introspect_token(self, token, token_type_hint, request, *args, **kwargs):
+        return introspection.describe(token, token_type_hint, request.client)
 
     def is_pkce_required(self, client_id, request):
         client = (

@@ -6,6 +6,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-012
 os.environ.setdefault("PORTICO_ISSUER", "http://127.0.0.1:8000")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("PORTICO_PLAYGROUND", "1")
+os.environ.setdefault("PORTICO_ALLOW_PRIVATE_FETCH", "1")  # live test servers listen on 127.0.0.1
 
 from config.settings import *  # noqa: E402,F403
 

@@ -3,8 +3,12 @@
 import base64
 import binascii
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot_views
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from ..params import has_nul
 
@@ -46,3 +50,22 @@ class RevokeView(dot_views.RevokeTokenView):
         if _malformed(request):
             return _invalid_request()
         return super().post(request, *args, **kwargs)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectView(View):
+    """RFC 7662, answered by oauthlib's introspection endpoint: client authentication through
+    PorticoValidator.authenticate_client, the answer from oidc/introspection.py."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if _malformed(request):
+            return _invalid_request()
+        core = get_oauthlib_core()
+        uri, method, body, headers = core._extract_params(request)
+        headers, body, status = core.server.create_introspect_response(uri, method, body, headers)
+        response = HttpResponse(body, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response

@@ -87,7 +87,7 @@ def test_algorithm_supported_but_not_enabled_is_refused(make_client, settings):
     settings.PORTICO_SIGNING_ALGS = ["RS256"]
     with pytest.raises(ValidationError) as refused:
         make_client(userinfo_signed_response_alg="EdDSA")
-    assert "EdDSA is not enabled" in str(refused.value.message_dict["userinfo_signed_response_alg"])
+    assert "EdDSA is not supported here" in str(refused.value.message_dict["userinfo_signed_response_alg"])
 
 
 def test_alg_none_is_never_produced_nor_accepted_rfc8725_3_2():

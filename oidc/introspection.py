@@ -1,0 +1,66 @@
+"""Token introspection (RFC 7662): what a resource server learns about a token presented to it.
+
+One indexed lookup by digest. A client learns about its own tokens only; a client registered as a resource
+server (can_introspect) about any. Anything else, and anything no longer usable, is {"active": false}
+(RFC 7662 2.2), so the answer never reveals whether another client's token exists.
+"""
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from . import bearer, conf
+from .models import Client, RefreshToken
+
+
+def _refresh_token(checksum: str) -> RefreshToken | None:
+    token = (
+        RefreshToken.objects.select_related("user", "application", "access_token")
+        .filter(token_checksum=checksum, revoked__isnull=True)
+        .first()
+    )
+    if token is None or token.access_token is None or not token.application.is_active:
+        return None
+    now = timezone.now()
+    if token.access_token.expires + timedelta(seconds=conf.refresh_token_ttl()) <= now:
+        return None
+    started = token.family_started or token.created
+    if started + timedelta(seconds=conf.refresh_token_max_age()) <= now:
+        return None
+    if token.user is not None and not token.user.is_active:
+        return None
+    return token
+
+
+def describe(token: str, hint: str | None, caller: Client | None) -> dict[str, Any] | None:
+    if caller is None or caller.is_public:
+        return None
+    checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    found: Any = None
+    kind = ""
+    order = (
+        ["refresh_token", "access_token"] if hint == "refresh_token" else ["access_token", "refresh_token"]
+    )
+    for candidate in order:
+        found = bearer.lookup(token) if candidate == "access_token" else _refresh_token(checksum)
+        if found is not None:
+            kind = candidate
+            break
+    if found is None or (found.application_id != caller.pk and not caller.can_introspect):
+        return None
+    client = found.application
+    claims: dict[str, Any] = {
+        "scope": found.scope if kind == "access_token" else found.access_token.scope,
+        "client_id": client.client_id,
+        "token_type": "Bearer" if kind == "access_token" else "refresh_token",
+        "iat": int(found.created.timestamp()),
+        "iss": conf.issuer(),
+        "aud": client.client_id,
+    }
+    if kind == "access_token":
+        claims["exp"] = int(found.expires.timestamp())
+    if found.user is not None:
+        claims["sub"] = found.user.sub
+    return claims
