@@ -55,6 +55,10 @@ if not PORTICO_ISSUER:
 # Defaults to SECRET_KEY (and SECRET_KEY_FALLBACKS) when unset.
 PORTICO_KEY_ENCRYPTION_KEYS = env_list("PORTICO_KEY_ENCRYPTION_KEY")
 PORTICO_PLAYGROUND = env_bool("PORTICO_PLAYGROUND", DEBUG)
+# Dynamic client registration (RFC 7591): off, token (initial access tokens from an admin) or open.
+PORTICO_REGISTRATION = os.environ.get("PORTICO_REGISTRATION", "off")
+if PORTICO_REGISTRATION not in ("off", "token", "open"):
+    raise ImproperlyConfigured("PORTICO_REGISTRATION must be off, token or open.")
 # Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
 PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 

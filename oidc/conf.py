@@ -53,3 +53,7 @@ def refresh_token_max_age() -> int:
 
 def refresh_token_ttl() -> int:
     return settings.PORTICO_REFRESH_TOKEN_TTL
+
+
+def registration_mode() -> str:
+    return settings.PORTICO_REGISTRATION

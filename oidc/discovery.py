@@ -12,7 +12,7 @@ def metadata() -> dict:
     def url(name: str) -> str:
         return conf.endpoint(reverse(name))
 
-    return {
+    document = {
         "issuer": conf.issuer(),
         "authorization_endpoint": url("oidc:authorize"),
         "token_endpoint": url("oidc:token"),
@@ -41,3 +41,6 @@ def metadata() -> dict:
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
     }
+    if conf.registration_mode() != "off":
+        document["registration_endpoint"] = url("oidc:register")
+    return document

@@ -57,10 +57,12 @@ def _redirect_problems(uri: str, *, native: bool) -> list[str]:
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
             problems.append(f"{uri}: has no host")
-        elif parts.scheme == "http" and _production() and not (native and is_loopback_redirect(uri)):
-            problems.append(f"{uri}: must use https (http only for native apps on 127.0.0.1 or [::1])")
         elif native and parts.scheme == "http" and parts.hostname == "localhost":
             problems.append(f"{uri}: use 127.0.0.1 or [::1] rather than localhost (RFC 8252 8.3)")
+        elif native and parts.scheme == "http" and not is_loopback_redirect(uri):
+            problems.append(f"{uri}: native apps use http only on 127.0.0.1 or [::1] (RFC 8252 7.3)")
+        elif parts.scheme == "http" and _production() and not native:
+            problems.append(f"{uri}: must use https (http only for native apps on 127.0.0.1 or [::1])")
     elif not native:
         problems.append(f"{uri}: web applications must use https redirect URIs")
     elif parts.scheme in ("javascript", "data", "file", "vbscript", "about", "blob"):

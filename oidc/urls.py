@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import authorize, token, userinfo, wellknown
+from .views import authorize, registration, token, userinfo, wellknown
 
 app_name = "oidc"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("revoke", token.RevokeView.as_view(), name="revoke"),
     path("introspect", token.IntrospectView.as_view(), name="introspect"),
     path("userinfo", userinfo.UserInfoView.as_view(), name="userinfo"),
+    path("register", registration.RegisterView.as_view(), name="register"),
+    path(
+        "register/<str:client_id>",
+        registration.ClientConfigurationView.as_view(),
+        name="client-configuration",
+    ),
 ]

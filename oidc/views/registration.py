@@ -1,0 +1,86 @@
+"""Registration endpoint (RFC 7591 3, OIDC Registration 3) and client configuration endpoint (RFC 7592 2)."""
+
+from django.db import transaction
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import conf, registration
+
+
+def _bearer(request) -> str | None:
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _no_store(response: Response) -> Response:
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def _unauthorized(description: str) -> Response:
+    response = Response({"error": "invalid_token", "error_description": description}, status=401)
+    response["WWW-Authenticate"] = f'Bearer realm="{conf.issuer()}", error="invalid_token"'
+    return _no_store(response)
+
+
+class _RegistrationAPIView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def handle_exception(self, exc):
+        # Malformed JSON or a wrong content type: the registration error format, not DRF's {"detail": ...}.
+        if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
+            body = registration.RegistrationError("invalid_client_metadata", "the body must be a JSON object")
+            return _no_store(Response(body.as_json(), status=400))
+        if isinstance(exc, registration.RegistrationError):
+            return _no_store(Response(exc.as_json(), status=400))
+        if isinstance(exc, exceptions.NotFound):
+            body = {"error": "invalid_request", "error_description": str(exc.detail)}
+            return _no_store(Response(body, status=404))
+        return super().handle_exception(exc)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if registration.mode() == "off":
+            raise exceptions.NotFound("Dynamic client registration is not enabled on this server.")
+
+
+class RegisterView(_RegistrationAPIView):
+    http_method_names = ["post", "options"]
+
+    def post(self, request):
+        with transaction.atomic():
+            if registration.mode() == "token" and not registration.consume_initial_token(_bearer(request)):
+                return _unauthorized("A valid initial access token is required to register (RFC 7591 3).")
+            document = registration.register(request.data)
+        return _no_store(Response(document, status=status.HTTP_201_CREATED))
+
+
+class ClientConfigurationView(_RegistrationAPIView):
+    http_method_names = ["get", "put", "delete", "options"]
+
+    def _client(self, request, client_id):
+        return registration.client_for(client_id, _bearer(request))
+
+    def get(self, request, client_id):
+        client = self._client(request, client_id)
+        if client is None:
+            return _unauthorized("The registration access token is not valid for this client.")
+        document = registration.describe(client)
+        document["registration_client_uri"] = registration.configuration_uri(client)
+        return _no_store(Response(document))
+
+    def put(self, request, client_id):
+        client = self._client(request, client_id)
+        if client is None:
+            return _unauthorized("The registration access token is not valid for this client.")
+        return _no_store(Response(registration.update(client, request.data)))
+
+    def delete(self, request, client_id):
+        client = self._client(request, client_id)
+        if client is None:
+            return _unauthorized("The registration access token is not valid for this client.")
+        client.delete()  # its grants and tokens go with it
+        return _no_store(Response(status=status.HTTP_204_NO_CONTENT))

@@ -1,0 +1,216 @@
+"""Dynamic client registration: RFC 7591 3, RFC 7592 2, OIDC Dynamic Client Registration 1.0."""
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client as Browser
+from django.utils import timezone
+
+from oidc.models import Client
+from oidc.registration import create_initial_token
+from tests.integration.helpers import basic
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "client_name": "Registered App",
+    "client_name#fr": "Appli enregistrée",
+    "redirect_uris": ["https://app.example.org/cb"],
+    "post_logout_redirect_uris": ["https://app.example.org/bye"],
+    "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+    "response_types": ["code"],
+    "contacts": ["ops@example.org"],
+    "logo_uri": "https://app.example.org/logo.png",
+    "id_token_signed_response_alg": "ES256",
+    "default_max_age": 3600,
+    "require_auth_time": True,
+    "software_statement_unknown_member": "ignored",
+}
+
+
+@pytest.fixture
+def open_registration(settings):
+    settings.PORTICO_REGISTRATION = "open"
+
+
+def post(body, **headers):
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return Browser().post("/register", raw, content_type="application/json", **headers)
+
+
+def test_registration_is_off_by_default_and_not_advertised():
+    assert "registration_endpoint" not in Browser().get("/.well-known/openid-configuration").json()
+    response = post(VALID)
+    assert response.status_code == 404 and response.json()["error"] == "invalid_request"
+    assert not Client.objects.exists()
+
+
+def test_register_read_update_delete_rfc7591_rfc7592(open_registration):
+    assert (
+        Browser()
+        .get("/.well-known/openid-configuration")
+        .json()["registration_endpoint"]
+        .endswith("/register")
+    )
+    created = post(VALID)
+    assert created.status_code == 201, created.content
+    assert created["Cache-Control"] == "no-store"
+    body = created.json()
+    assert body["client_secret"] and body["client_secret_expires_at"] == 0
+    assert body["registration_access_token"] and body["client_id_issued_at"] > 0
+    assert body["client_name#fr"] == "Appli enregistrée" and body["default_max_age"] == 3600
+    assert "software_statement_unknown_member" not in body
+    client = Client.objects.get(client_id=body["client_id"])
+    assert not client.skip_authorization and not client.can_introspect
+    assert body["registration_access_token"] not in client.registration_access_token
+
+    # The credentials work at the token endpoint.
+    token = Browser().post(
+        "/token", {"grant_type": "client_credentials"}, **basic(body["client_id"], body["client_secret"])
+    )
+    assert token.status_code == 200
+
+    auth = {"HTTP_AUTHORIZATION": "Bearer " + body["registration_access_token"]}
+    uri = body["registration_client_uri"].removeprefix("http://127.0.0.1:8000")
+    read = Browser().get(uri, **auth)
+    assert read.status_code == 200 and read.json()["client_name"] == "Registered App"
+    assert "client_secret" not in read.json()
+    assert Browser().get(uri, HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+    assert Browser().get(uri).status_code == 401
+
+    changed = {
+        **VALID,
+        "client_id": body["client_id"],
+        "client_name": "Renamed",
+        "redirect_uris": ["https://app.example.org/new"],
+    }
+    updated = Browser().put(uri, json.dumps(changed), content_type="application/json", **auth)
+    assert updated.status_code == 200, updated.content
+    assert updated.json()["client_name"] == "Renamed" and updated.json()["redirect_uris"] == [
+        "https://app.example.org/new"
+    ]
+    without_id = Browser().put(uri, json.dumps(VALID), content_type="application/json", **auth)
+    assert without_id.status_code == 400 and without_id.json()["error"] == "invalid_client_metadata"
+
+    other = post({**VALID, "client_name": "Other"}).json()
+    foreign = Browser().get(uri, HTTP_AUTHORIZATION="Bearer " + other["registration_access_token"])
+    assert foreign.status_code == 401  # one client's token never opens another's registration
+
+    assert Browser().delete(uri, **auth).status_code == 204
+    assert not Client.objects.filter(client_id=body["client_id"]).exists()
+    assert Browser().get(uri, **auth).status_code == 401
+    gone = Browser().post(
+        "/token", {"grant_type": "client_credentials"}, **basic(body["client_id"], body["client_secret"])
+    )
+    assert gone.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "change,error,field",
+    [
+        ({"redirect_uris": ["https://app.example.org/cb#x"]}, "invalid_redirect_uri", "redirect_uris"),
+        (
+            {"redirect_uris": ["http://app.example.org/cb"], "application_type": "native"},
+            "invalid_redirect_uri",
+            "redirect_uris",
+        ),
+        ({"redirect_uris": "https://app.example.org/cb"}, "invalid_redirect_uri", "redirect_uris"),
+        ({"redirect_uris": []}, "invalid_redirect_uri", "redirect_uris"),
+        ({"logo_uri": "http://app.example.org/logo.png"}, "invalid_client_metadata", "logo_uri"),
+        ({"policy_uri": "javascript:alert(1)"}, "invalid_client_metadata", "policy_uri"),
+        ({"tos_uri": 42}, "invalid_client_metadata", "tos_uri"),
+        ({"grant_types": ["password"]}, "invalid_client_metadata", "grant_types"),
+        ({"response_types": ["code id_token"]}, "invalid_client_metadata", "grant_types"),
+        (
+            {"token_endpoint_auth_method": "tls_client_auth"},
+            "invalid_client_metadata",
+            "token_endpoint_auth_method",
+        ),
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "invalid_client_metadata", "jwks"),
+        ({"id_token_signed_response_alg": "none"}, "invalid_client_metadata", "id_token_signed_response_alg"),
+        (
+            {"id_token_signed_response_alg": "HS256"},
+            "invalid_client_metadata",
+            "id_token_signed_response_alg",
+        ),
+        ({"userinfo_signed_response_alg": "XX"}, "invalid_client_metadata", "userinfo_signed_response_alg"),
+        ({"subject_type": "pairwise"}, "invalid_client_metadata", "subject_type"),
+        (
+            {"sector_identifier_uri": "http://app.example.org/sector"},
+            "invalid_client_metadata",
+            "sector_identifier_uri",
+        ),
+        ({"default_max_age": -1}, "invalid_client_metadata", "default_max_age"),
+        ({"default_max_age": "3600"}, "invalid_client_metadata", "default_max_age"),
+        ({"require_auth_time": "yes"}, "invalid_client_metadata", "require_auth_time"),
+        ({"contacts": "ops@example.org"}, "invalid_client_metadata", "contacts"),
+        ({"jwks": "not a set"}, "invalid_client_metadata", "jwks"),
+        (
+            {"initiate_login_uri": "http://app.example.org/login"},
+            "invalid_client_metadata",
+            "initiate_login_uri",
+        ),
+        (
+            {"backchannel_logout_uri": "https://app.example.org/bc#x"},
+            "invalid_client_metadata",
+            "backchannel_logout_uri",
+        ),
+        ({"client_name": "x\u0000y"}, "invalid_client_metadata", "NUL"),
+        ({"client_name#fr": ""}, "invalid_client_metadata", "client_name#fr"),
+    ],
+)
+def test_each_field_is_validated_with_a_named_error_rfc7591_3_2_2(open_registration, change, error, field):
+    response = post({**VALID, **change})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == error and field in body["error_description"], body
+    assert not Client.objects.exists()
+
+
+@pytest.mark.parametrize("raw", ["not json", "[]", '"string"', "{"])
+def test_malformed_bodies_are_invalid_client_metadata(open_registration, raw):
+    response = post(raw)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_client_metadata"
+
+
+def test_public_native_client_registers_without_a_secret(open_registration):
+    body = post(
+        {
+            "client_name": "Desktop",
+            "application_type": "native",
+            "token_endpoint_auth_method": "none",
+            "redirect_uris": ["http://127.0.0.1/callback", "com.example.desktop:/cb"],
+        }
+    ).json()
+    assert "client_secret" not in body and body["token_endpoint_auth_method"] == "none"
+
+
+def test_token_mode_needs_a_live_initial_access_token(settings):
+    settings.PORTICO_REGISTRATION = "token"
+    assert post(VALID).status_code == 401
+    assert post(VALID, HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+    token, value = create_initial_token("partner", max_uses=1)
+    assert value not in token.token
+    assert post(VALID, HTTP_AUTHORIZATION="Bearer " + value).status_code == 201
+    assert post(VALID, HTTP_AUTHORIZATION="Bearer " + value).status_code == 401  # used up
+    _, expired = create_initial_token("old", expires=timezone.now() - timedelta(seconds=1))
+    assert post(VALID, HTTP_AUTHORIZATION="Bearer " + expired).status_code == 401
+    # A failed registration does not spend a use.
+    _, once = create_initial_token("retry", max_uses=1)
+    assert post({**VALID, "logo_uri": "http://x"}, HTTP_AUTHORIZATION="Bearer " + once).status_code == 400
+    assert post(VALID, HTTP_AUTHORIZATION="Bearer " + once).status_code == 201
+
+
+def test_initial_access_token_command(settings):
+    settings.PORTICO_REGISTRATION = "token"
+    out = StringIO()
+    call_command("oidc_initial_token", "create", "--label", "partner", "--format", "json", stdout=out)
+    value = json.loads(out.getvalue())["token"]
+    out = StringIO()
+    call_command("oidc_initial_token", "list", stdout=out)
+    assert "partner" in out.getvalue() and value not in out.getvalue()
+    call_command("oidc_initial_token", "revoke", "--label", "partner", stdout=StringIO())
+    assert post(VALID, HTTP_AUTHORIZATION="Bearer " + value).status_code == 401
