@@ -7,8 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
+from django.test import Client as Browser
 
 from oidc.models import Client
+from tests.integration.helpers import basic
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,38 @@ def test_seed_demo_is_idempotent_and_fills_every_standard_claim():
     client = Client.objects.get(client_id="demo-app")
     assert check_password(second["client_secret"], client.client_secret)
     assert not check_password(first["client_secret"], client.client_secret)
+
+
+def _json_command(*args) -> dict | list:
+    out = StringIO()
+    call_command("oidc_client", *args, "--format", "json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_oidc_client_list_show_rotate_disable_enable_delete(db):
+    created = _json_command("create", "--name", "CLI App", "--grant-type", "client_credentials")
+    client_id, secret = created["client_id"], created["client_secret"]
+    assert [row["client_id"] for row in _json_command("list")] == [client_id]
+    shown = _json_command("show", client_id)
+    assert shown["client_name"] == "CLI App" and shown["active"] is True and "client_secret" not in shown
+
+    def token(value):
+        return (
+            Browser()
+            .post("/token", {"grant_type": "client_credentials"}, **basic(client_id, value))
+            .status_code
+        )
+
+    rotated = _json_command("rotate-secret", client_id, "--overlap-hours", "1")["client_secret"]
+    assert token(rotated) == 200 and token(secret) == 200  # overlap
+    assert _json_command("disable", client_id) == {"client_id": client_id, "active": False}
+    assert token(rotated) == 401
+    _json_command("enable", client_id)
+    assert token(rotated) == 200
+    assert _json_command("delete", client_id)["deleted"] is True
+    assert not Client.objects.exists()
+
+
+def test_oidc_client_unknown_id_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="no client 'nope'"):
+        call_command("oidc_client", "show", "nope", stdout=StringIO())

@@ -1,10 +1,12 @@
 import json
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from oidc.clients import create_client
-from oidc.models import AUTH_METHODS, GRANT_TYPES
+from oidc import registration
+from oidc.clients import create_client, rotate_secret
+from oidc.models import AUTH_METHODS, GRANT_TYPES, Client
 
 
 class Command(BaseCommand):
@@ -24,9 +26,74 @@ class Command(BaseCommand):
         create.add_argument("--require-pkce", action="store_true")
         create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
         create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
+        create.add_argument("--application-type", choices=["web", "native"], default="web")
         create.add_argument("--format", choices=["text", "json"], default="text")
+        listing = sub.add_parser("list", help="List clients")
+        listing.add_argument("--format", choices=["text", "json"], default="text")
+        for name, text in (
+            ("show", "Show a client's metadata"),
+            ("rotate-secret", "Issue a new secret (shown once)"),
+            ("disable", "Refuse the client everywhere, at once"),
+            ("enable", "Accept the client again"),
+            ("delete", "Delete the client with its grants and tokens"),
+        ):
+            action = sub.add_parser(name, help=text)
+            action.add_argument("client_id")
+            action.add_argument("--format", choices=["text", "json"], default="text")
+            if name == "rotate-secret":
+                action.add_argument(
+                    "--overlap-hours",
+                    type=float,
+                    default=0,
+                    help="Keep the old secret valid this long (default 0)",
+                )
 
     def handle(self, *args, **options):
+        action = options["action"]
+        if action == "create":
+            self._create(options)
+        elif action == "list":
+            rows = [
+                registration.describe(c) | {"active": c.is_active} for c in Client.objects.order_by("name")
+            ]
+            if options["format"] == "json":
+                self._emit(rows, options)
+            else:
+                for row in rows:
+                    state = "active" if row["active"] else "disabled"
+                    self.stdout.write(
+                        f"{row['client_id']}\t{row.get('client_name', '')}\t{row['token_endpoint_auth_method']}\t{state}"
+                    )
+        else:
+            client = Client.objects.filter(client_id=options["client_id"]).first()
+            if client is None:
+                raise CommandError(f"no client {options['client_id']!r}")
+            if action == "show":
+                self._emit(registration.describe(client) | {"active": client.is_active}, options)
+            elif action == "rotate-secret":
+                if client.token_endpoint_auth_method not in (
+                    "client_secret_basic",
+                    "client_secret_post",
+                    "client_secret_jwt",
+                ):
+                    raise CommandError(f"{client.token_endpoint_auth_method} clients have no secret")
+                secret = rotate_secret(client, overlap=timedelta(hours=options["overlap_hours"]))
+                self._emit({"client_id": client.client_id, "client_secret": secret}, options)
+            elif action in ("disable", "enable"):
+                Client.objects.filter(pk=client.pk).update(is_active=action == "enable")
+                self._emit({"client_id": client.client_id, "active": action == "enable"}, options)
+            else:
+                client.delete()
+                self._emit({"client_id": client.client_id, "deleted": True}, options)
+
+    def _emit(self, result, options):
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(result, indent=2))
+        elif isinstance(result, dict):
+            for key, value in result.items():
+                self.stdout.write(f"{key}: {value}")
+
+    def _create(self, options):
         try:
             client, secret = create_client(
                 name=options["name"],
@@ -38,6 +105,7 @@ class Command(BaseCommand):
                 require_pkce=options["require_pkce"],
                 id_token_signed_response_alg=options["id_token_signed_response_alg"],
                 userinfo_signed_response_alg=options["userinfo_signed_response_alg"],
+                application_type=options["application_type"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
@@ -47,8 +115,4 @@ class Command(BaseCommand):
             "token_endpoint_auth_method": client.token_endpoint_auth_method,
             "redirect_uris": client.redirect_uris.split(),
         }
-        if options["format"] == "json":
-            self.stdout.write(json.dumps(result, indent=2))
-        else:
-            for key, value in result.items():
-                self.stdout.write(f"{key}: {value}")
+        self._emit(result, options)
