@@ -1,13 +1,15 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
-from oauth2_provider.generators import generate_client_secret
 
-from . import conf, rotation
+from . import clients, conf, rotation
 from .models import AccessToken, Client, Consent, Grant, IDToken, RefreshToken, SigningKey
 
 # django-oauth-toolkit registers its own admin for the swapped models; Portico's replace them.
@@ -22,30 +24,73 @@ class ClientAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "client_id",
+        "client_type",
         "token_endpoint_auth_method",
         "skip_authorization",
         "is_active",
         "created",
     )
-    list_filter = ("token_endpoint_auth_method", "skip_authorization", "is_active")
-    search_fields = ("name", "client_id", "redirect_uris")
-    readonly_fields = ("client_id", "created", "updated")
+    list_filter = (
+        "client_type",
+        "token_endpoint_auth_method",
+        "is_active",
+        "application_type",
+        "skip_authorization",
+    )
+    search_fields = ("name", "client_id", "redirect_uris", "contacts")
+    readonly_fields = ("client_id", "client_type", "created", "updated")
+    actions = ["disable_clients", "enable_clients", "revoke_everything"]
+    change_form_template = "admin/oidc/client/change_form.html"
     fieldsets = (
         (
             "Identity",
-            {"fields": ("name", "client_id", "is_active", "logo_uri", "client_uri", "policy_uri", "tos_uri")},
+            {
+                "fields": (
+                    "name",
+                    "client_id",
+                    "is_active",
+                    "application_type",
+                    "client_name_localized",
+                    "logo_uri",
+                    "client_uri",
+                    "policy_uri",
+                    "tos_uri",
+                    "contacts",
+                )
+            },
         ),
-        ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris")}),
+        ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris", "initiate_login_uri")}),
         (
-            "Tokens",
+            "Tokens & keys",
             {
                 "fields": (
                     "grant_types",
                     "response_types",
                     "token_endpoint_auth_method",
+                    "token_endpoint_auth_signing_alg",
                     "require_pkce",
+                    "jwks",
+                    "jwks_uri",
                     "id_token_signed_response_alg",
                     "userinfo_signed_response_alg",
+                    "request_object_signing_alg",
+                    "subject_type",
+                    "sector_identifier_uri",
+                    "default_max_age",
+                    "require_auth_time",
+                    "default_acr_values",
+                    "can_introspect",
+                )
+            },
+        ),
+        (
+            "Logout",
+            {
+                "fields": (
+                    "backchannel_logout_uri",
+                    "backchannel_logout_session_required",
+                    "frontchannel_logout_uri",
+                    "frontchannel_logout_session_required",
                 )
             },
         ),
@@ -54,27 +99,91 @@ class ClientAdmin(admin.ModelAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.token_endpoint_auth_method != "none":
-            obj._plain_secret = generate_client_secret()
-            obj.client_secret = obj._plain_secret
-        elif not change:
-            obj.client_secret = ""
+        if not change:
+            obj._plain_secret = clients.issue_secret(obj)
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
         # The secret is stored only as a keyed digest: this page is the one time it is shown.
+        return self._secret_page(request, obj, getattr(obj, "_plain_secret", ""), "Client created")
+
+    def _secret_page(self, request, client, secret, title):
         return TemplateResponse(
             request,
             "admin/oidc/client/created.html",
             {
                 **self.admin_site.each_context(request),
-                "client": obj,
-                "secret": getattr(obj, "_plain_secret", ""),
+                "client": client,
+                "secret": secret,
                 "issuer": conf.issuer(),
-                "title": "Client created",
+                "title": title,
                 "opts": self.model._meta,
             },
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        client = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if client is not None:
+            extra.update(
+                quickstart=clients.quickstart(client),
+                live_tokens=AccessToken.objects.filter(
+                    application=client, expires__gt=timezone.now()
+                ).count(),
+                live_refresh_tokens=RefreshToken.objects.filter(
+                    application=client, revoked__isnull=True
+                ).count(),
+                consents=Consent.objects.filter(client=client).count(),
+                has_secret=clients.needs_secret(client),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(require_POST(function))
+
+        return [
+            path("<int:pk>/revoke-all/", view(self.revoke_all_view), name="oidc_client_revoke_all"),
+            path("<int:pk>/rotate-secret/", view(self.rotate_secret_view), name="oidc_client_rotate_secret"),
+            *super().get_urls(),
+        ]
+
+    def _changeable(self, request, pk) -> Client:
+        client = self.get_object(request, str(pk))
+        if client is None or not self.has_change_permission(request, client):
+            raise PermissionDenied
+        return client
+
+    def revoke_all_view(self, request, pk):
+        client = self._changeable(request, pk)
+        counts = clients.revoke_all(client)
+        self.message_user(request, f"Revoked for {client}: {counts}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:oidc_client_change", args=[client.pk]))
+
+    def rotate_secret_view(self, request, pk):
+        client = self._changeable(request, pk)
+        if not clients.needs_secret(client):
+            self.message_user(request, "This client authenticates without a secret.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:oidc_client_change", args=[client.pk]))
+        try:
+            hours = max(0.0, min(float(request.POST.get("overlap_hours", "0")), 24 * 30))
+        except ValueError:
+            hours = 0.0
+        secret = clients.rotate_secret(client, overlap=timedelta(hours=hours))
+        return self._secret_page(request, client, secret, "New client secret")
+
+    @admin.action(description="Disable selected clients (refused everywhere at once)")
+    def disable_clients(self, request, queryset):
+        self.message_user(request, f"Disabled {queryset.update(is_active=False)} client(s).")
+
+    @admin.action(description="Enable selected clients")
+    def enable_clients(self, request, queryset):
+        self.message_user(request, f"Enabled {queryset.update(is_active=True)} client(s).")
+
+    @admin.action(description="Revoke all grants, tokens and consents of selected clients")
+    def revoke_everything(self, request, queryset):
+        for client in queryset:
+            self.message_user(request, f"Revoked for {client}: {clients.revoke_all(client)}.")
 
 
 @admin.register(Consent)

@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import revoke_access_token
 
-from . import keys
-from .models import Client
+from . import conf, keys
+from .models import AccessToken, Client, Consent, Grant, RefreshToken
 
 
 def _apply_secret(client: Client, secret: str) -> None:
@@ -106,3 +108,41 @@ def hmac_secrets(client: Client) -> list[bytes]:
     if _previous_valid(client) and client.previous_client_secret_encrypted:
         found.append(keys.decrypt(client.previous_client_secret_encrypted))
     return found
+
+
+@transaction.atomic
+def revoke_all(client: Client) -> str:
+    """Everything the client holds: refresh tokens revoked, access tokens and pending codes deleted, consents
+    forgotten (users are asked again)."""
+    access = 0
+    for token in AccessToken.objects.filter(application=client):
+        revoke_access_token(token)  # also revokes its refresh token
+        access += 1
+    refresh = RefreshToken.objects.filter(application=client, revoked__isnull=True).update(
+        revoked=timezone.now()
+    )
+    codes, _ = Grant.objects.filter(application=client).delete()
+    consents, _ = Consent.objects.filter(client=client).delete()
+    return f"{access} access tokens, {refresh} refresh tokens, {codes} codes, {consents} consents"
+
+
+def quickstart(client: Client) -> str:
+    """A configuration any OpenID Connect library understands (discovery + credentials)."""
+    redirect = (client.redirect_uris.split() or ["https://app.example.com/callback"])[0]
+    secret = (
+        "<shown once at creation; rotate to get a new one>"
+        if needs_secret(client)
+        else "(none: public client, use PKCE)"
+    )
+    return "\n".join(
+        [
+            f"OIDC_ISSUER={conf.issuer()}",
+            f"OIDC_DISCOVERY_URL={conf.endpoint(reverse('oidc:configuration'))}",
+            f"OIDC_CLIENT_ID={client.client_id}",
+            f"OIDC_CLIENT_SECRET={secret}",
+            f"OIDC_TOKEN_ENDPOINT_AUTH_METHOD={client.token_endpoint_auth_method}",
+            f"OIDC_REDIRECT_URI={redirect}",
+            "OIDC_SCOPES=openid profile email",
+            "OIDC_RESPONSE_TYPE=code  # with PKCE S256",
+        ]
+    )

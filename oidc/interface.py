@@ -7,6 +7,7 @@ def client_for_next(next_url: str) -> dict | None:
     """The app a sign-in is for, when the login page was reached from an authorization request."""
     from django.urls import reverse
 
+    from .metadata import web_url
     from .models import Client
 
     parts = urlsplit(next_url or "")
@@ -18,6 +19,6 @@ def client_for_next(next_url: str) -> dict | None:
         return None
     return {
         "name": client.name or client.client_id,
-        "logo_uri": client.logo_uri,
-        "client_uri": client.client_uri,
+        "logo_uri": web_url(client.logo_uri),
+        "client_uri": web_url(client.client_uri),
     }

@@ -204,3 +204,10 @@ def problems(client: "Client") -> dict[str, list[str]]:
     ):
         add("client_name_localized", 'must map BCP 47 language tags to names, e.g. {"fr": "Mon appli"}')
     return found
+
+
+def web_url(uri: str) -> str:
+    """The URL when it is safe to show as a link or image (http or https), else "" (never javascript:,
+    data: and the like, even for rows written around validation)."""
+    parts = urlsplit(uri or "")
+    return uri if parts.scheme in ("https", "http") and parts.hostname else ""

@@ -30,6 +30,8 @@ def test_client_secret_is_shown_once_at_creation(admin_browser):
             "response_types": '["code"]',
             "token_endpoint_auth_method": "client_secret_basic",
             "id_token_signed_response_alg": "RS256",
+            "application_type": "web",
+            "subject_type": "public",
             "logo_uri": "",
             "client_uri": "",
             "policy_uri": "",
@@ -66,3 +68,61 @@ def test_admin_lists_load(admin_browser):
         "/admin/oidc/idtoken/",
     ):
         assert admin_browser.get(path).status_code == 200, path
+
+
+def test_client_page_has_quickstart_revoke_all_and_secret_rotation(admin_browser, make_user, make_client):
+    from django.test import Client as Browser
+
+    from oidc.models import AccessToken, Consent
+    from tests.integration.helpers import basic, exchange, get_code
+
+    rp, secret = make_client(
+        name="Shop", grant_types=["authorization_code", "refresh_token", "client_credentials"]
+    )
+    user = make_user()
+    browser = Browser()
+    browser.force_login(user)
+    code, verifier = get_code(browser, rp)
+    issued = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
+
+    page = admin_browser.get(f"/admin/oidc/client/{rp.pk}/change/").content.decode()
+    assert "Quickstart" in page and rp.client_id in page and "/.well-known/openid-configuration" in page
+    assert "1 access token" in page and "Revoke all grants" in page and "Rotate secret" in page
+    for section in ("Identity", "Redirects", "Tokens &amp; keys", "Logout", "Consent"):
+        assert f">{section}<" in page
+
+    rotated = admin_browser.post(f"/admin/oidc/client/{rp.pk}/rotate-secret/", {"overlap_hours": "24"})
+    new_secret = re.search(r"<th>client_secret</th><td><code>([^<]+)</code>", rotated.content.decode()).group(
+        1
+    )
+    for value in (secret, new_secret):  # overlap: both work
+        cc = Browser().post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, value))
+        assert cc.status_code == 200
+
+    assert admin_browser.get(f"/admin/oidc/client/{rp.pk}/revoke-all/").status_code == 405
+    revoked = admin_browser.post(f"/admin/oidc/client/{rp.pk}/revoke-all/", follow=True)
+    assert "Revoked for Shop: 3 access tokens" in revoked.content.decode()
+    assert (
+        not AccessToken.objects.filter(application=rp).exists()
+        and not Consent.objects.filter(client=rp).exists()
+    )
+    refreshed = Browser().post(
+        "/token",
+        {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
+        **basic(rp.client_id, new_secret),
+    )
+    assert refreshed.status_code == 400
+
+
+def test_disable_action_and_list_filters(admin_browser, make_client):
+    rp, _ = make_client(name="Legacy")
+    response = admin_browser.post(
+        "/admin/oidc/client/", {"action": "disable_clients", "_selected_action": [rp.pk]}, follow=True
+    )
+    assert "Disabled 1 client" in response.content.decode()
+    rp.refresh_from_db()
+    assert not rp.is_active
+    listing = admin_browser.get(
+        "/admin/oidc/client/?is_active__exact=0&client_type__exact=confidential&q=Legacy"
+    )
+    assert listing.status_code == 200 and "Legacy" in listing.content.decode()

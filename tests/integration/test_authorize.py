@@ -236,3 +236,23 @@ def test_garbage_parameters_never_500(signed_in, make_client):
     ):
         response = signed_in.get("/authorize?" + urlencode(params))
         assert response.status_code in (200, 302, 400), params
+
+
+def test_client_name_and_logo_are_escaped_on_login_and_consent_pages(client, make_user, make_client):
+    """A hostile registration (or a row written around validation) shows as text, never as markup."""
+    from oidc.models import Client
+
+    rp, _ = make_client(name='<script>alert("name")</script>')
+    Client.objects.filter(pk=rp.pk).update(
+        logo_uri='https://x.example.org/l.png"><script>alert("logo")</script>',
+        policy_uri="javascript:alert(1)",
+    )
+    login = client.get("/authorize?" + urlencode(authorize_params(rp)), follow=True).content.decode()
+    user = make_user()
+    client.force_login(user)
+    consent = client.get("/authorize?" + urlencode(authorize_params(rp))).content.decode()
+    assert "wants to use your Portico account" in consent
+    for page in (login, consent):
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;" in page
+        assert 'href="javascript:' not in page
