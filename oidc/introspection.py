@@ -26,8 +26,7 @@ def _refresh_token(checksum: str) -> RefreshToken | None:
     now = timezone.now()
     if token.access_token.expires + timedelta(seconds=conf.refresh_token_ttl()) <= now:
         return None
-    started = token.family_started or token.created
-    if started + timedelta(seconds=conf.refresh_token_max_age()) <= now:
+    if token.past_max_age():
         return None
     if token.user is not None and not token.user.is_active:
         return None

@@ -136,8 +136,6 @@ def problems(client: "Client") -> dict[str, list[str]]:
             )
     if {"authorization_code", "implicit"} & set(grant_types) and not redirect_uris:
         add("redirect_uris", "at least one redirect URI is required for browser-based grants")
-    if "implicit" in grant_types and client.token_endpoint_auth_method == "none" and not response_types:
-        add("response_types", "implicit clients must register their response types")
 
     method = client.token_endpoint_auth_method
     if method not in AUTH_METHODS:

@@ -2,6 +2,7 @@
 clients can carry OpenID client metadata and grants/tokens can carry sign-in context (auth_time, sid,
 acr/amr) and replay links without a painful swap later. See docs/architecture.md."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from oauth2_provider.models import (
     ApplicationManager,
 )
 
-from . import metadata
+from . import conf, metadata
 from .keys import SUPPORTED_ALGS
 
 # OAuth grant type names (RFC 7591 2) mapped to django-oauth-toolkit's names.
@@ -253,6 +254,11 @@ class RefreshToken(AbstractRefreshToken):
     sid = models.CharField(_("session id"), max_length=64, blank=True)
     acr = models.CharField(max_length=128, blank=True)
     amr = models.JSONField(default=list, blank=True)
+
+    def past_max_age(self) -> bool:
+        """The chain is older than PORTICO_REFRESH_TOKEN_MAX_AGE (counted from the sign-in that started it)."""
+        started = self.family_started or self.created
+        return started + timedelta(seconds=conf.refresh_token_max_age()) <= timezone.now()
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"

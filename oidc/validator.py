@@ -210,10 +210,7 @@ class PorticoValidator(OAuth2Validator):
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         rt = request.refresh_token_instance
-        started = rt.family_started or rt.created
-        if started + timedelta(seconds=conf.refresh_token_max_age()) <= timezone.now():
-            return False
-        if not rt.user.is_active:
+        if rt.past_max_age() or not rt.user.is_active:
             return False
         request.auth_time, request.sid, request.acr, request.amr = rt.auth_time, rt.sid, rt.acr, rt.amr
         return True
