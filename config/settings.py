@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "oauth2_provider",
     "accounts",
     "oidc",
@@ -112,7 +113,7 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portico.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'portico.sqlite3'}",
         # Persistent connections: a new PostgreSQL connection per request costs more than the request.
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
         conn_health_checks=True,
@@ -205,6 +206,22 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The management API's OpenAPI document (/api/v1/schema), generated from its views (oidc/api/).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portico management API",
+    "DESCRIPTION": "Clients, initial access tokens and signing keys. Authenticate with an access token for "
+    "the portico:admin scope, obtained by a management client with client_credentials.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"SigningAlgorithmEnum": "oidc.keys.SUPPORTED_ALGS"},
+    "PREPROCESSING_HOOKS": ["oidc.api.schema.management_api_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oidc.api.schema.served_by_this_issuer",
+    ],
 }
 
 # Lifetimes in seconds (RFC 9700 4.2.1 short-lived codes; refresh tokens rotate, see oidc/conf.py).

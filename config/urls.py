@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("oidc.urls")),
     path("", include("accounts.urls")),
+    path("api/v1/", include("oidc.api.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.PORTICO_PLAYGROUND:

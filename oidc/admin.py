@@ -9,8 +9,17 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import clients, conf, rotation
-from .models import AccessToken, Client, Consent, Grant, IDToken, RefreshToken, SigningKey
+from . import clients, conf, registration, rotation
+from .models import (
+    AccessToken,
+    Client,
+    Consent,
+    Grant,
+    IDToken,
+    InitialAccessToken,
+    RefreshToken,
+    SigningKey,
+)
 
 # django-oauth-toolkit registers its own admin for the swapped models; Portico's replace them.
 for model in (Client, AccessToken, RefreshToken, Grant, IDToken):
@@ -80,6 +89,7 @@ class ClientAdmin(admin.ModelAdmin):
                     "require_auth_time",
                     "default_acr_values",
                     "can_introspect",
+                    "can_manage",
                 )
             },
         ),
@@ -184,6 +194,55 @@ class ClientAdmin(admin.ModelAdmin):
     def revoke_everything(self, request, queryset):
         for client in queryset:
             self.message_user(request, f"Revoked for {client}: {clients.revoke_all(client)}.")
+
+
+@admin.register(InitialAccessToken)
+class InitialAccessTokenAdmin(admin.ModelAdmin):
+    """RFC 7591 3: tokens a platform presents to register clients when PORTICO_REGISTRATION=token. The token
+    is shown once, on creation; only its digest is stored."""
+
+    list_display = ("label", "created", "expires", "max_uses", "uses", "revoked", "usable")
+    list_filter = ("revoked",)
+    search_fields = ("label",)
+    fields = ("label", "expires", "max_uses", "uses", "created", "revoked")
+    readonly_fields = ("uses", "created", "revoked")
+    actions = ["revoke_tokens"]
+
+    @admin.display(boolean=True, description="usable")
+    def usable(self, obj) -> bool:
+        return obj.is_usable()
+
+    def get_readonly_fields(self, request, obj=None):
+        # A token's terms are what the platform was promised; change them by issuing a new token.
+        return self.readonly_fields + (("expires", "max_uses") if obj else ())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, value = registration.create_initial_token(
+            obj.label, expires=obj.expires, max_uses=obj.max_uses
+        )
+        obj.pk, obj._plain_token = token.pk, value
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return TemplateResponse(
+            request,
+            "admin/oidc/initialaccesstoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "token": InitialAccessToken.objects.get(pk=obj.pk),
+                "value": obj._plain_token,
+                "registration_mode": registration.mode(),
+                "register_url": conf.endpoint(reverse("oidc:register")),
+                "title": "Initial access token created",
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_tokens(self, request, queryset):
+        count = queryset.filter(revoked__isnull=True).update(revoked=timezone.now())
+        self.message_user(request, f"Revoked {count} initial access token(s).")
 
 
 @admin.register(Consent)

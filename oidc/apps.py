@@ -5,3 +5,6 @@ class OidcConfig(AppConfig):
     name = "oidc"
     verbose_name = "OpenID Connect"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)

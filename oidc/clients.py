@@ -6,6 +6,7 @@ it is the HMAC key their assertions are checked with. Rotation keeps the previou
 overlap so a deployment can switch without downtime.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password
@@ -110,20 +111,34 @@ def hmac_secrets(client: Client) -> list[bytes]:
     return found
 
 
+@dataclass(frozen=True)
+class Revoked:
+    access_tokens: int
+    refresh_tokens: int
+    codes: int
+    consents: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.access_tokens} access tokens, {self.refresh_tokens} refresh tokens, "
+            f"{self.codes} codes, {self.consents} consents"
+        )
+
+
 @transaction.atomic
-def revoke_all(client: Client) -> str:
+def revoke_all(client: Client) -> Revoked:
     """Everything the client holds: refresh tokens revoked, access tokens and pending codes deleted, consents
     forgotten (users are asked again)."""
+    live_refresh = RefreshToken.objects.filter(application=client, revoked__isnull=True)
+    refresh = live_refresh.count()
     access = 0
     for token in AccessToken.objects.filter(application=client):
         revoke_access_token(token)  # also revokes its refresh token
         access += 1
-    refresh = RefreshToken.objects.filter(application=client, revoked__isnull=True).update(
-        revoked=timezone.now()
-    )
+    live_refresh.update(revoked=timezone.now())
     codes, _ = Grant.objects.filter(application=client).delete()
     consents, _ = Consent.objects.filter(client=client).delete()
-    return f"{access} access tokens, {refresh} refresh tokens, {codes} codes, {consents} consents"
+    return Revoked(access, refresh, codes, consents)
 
 
 def quickstart(client: Client) -> str:

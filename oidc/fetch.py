@@ -7,12 +7,12 @@ provider's own network.
 """
 
 import hashlib
+import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -30,25 +30,39 @@ class FetchError(Exception):
     """The document could not be fetched or is not acceptable; the message is safe to show the client."""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise FetchError(f"redirects are not followed ({code})")
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def _check_address(host: str, port: int) -> None:
-    if settings.PORTICO_ALLOW_PRIVATE_FETCH:
-        return
+def _resolve(host: str, port: int) -> str:
+    """The address to connect to. Every address the name resolves to must be public, and the connection is
+    made to the address checked here, so a DNS answer that changes between check and connect (DNS
+    rebinding) cannot point the request at an internal host."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve {host}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            raise FetchError(f"{host} resolves to a non-public address")
+    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not settings.PORTICO_ALLOW_PRIVATE_FETCH:
+        for address in addresses:
+            if not address.is_global or address.is_multicast:
+                raise FetchError(f"{host} resolves to a non-public address")
+    return str(addresses[0])
+
+
+def _connection(scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+    """A connection to the pinned address; TLS still verifies the certificate for `host` (and sends it as
+    SNI), and the Host header names it."""
+    pinned = _resolve(host, port)
+    connection: http.client.HTTPConnection
+    if scheme == "https":
+        connection = http.client.HTTPSConnection(
+            host, port, timeout=TIMEOUT, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+
+    def connect_pinned(address, timeout=TIMEOUT, source_address=None):
+        return socket.create_connection((pinned, port), timeout, source_address)
+
+    connection._create_connection = connect_pinned  # type: ignore[attr-defined]
+    return connection
 
 
 def fetch_json(url: str) -> dict:
@@ -56,17 +70,26 @@ def fetch_json(url: str) -> dict:
     allowed = ("https",) if conf.issuer().startswith("https://") else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
         raise FetchError("only https URLs are fetched")
-    _check_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url, headers={"Accept": "application/json", "User-Agent": "Portico"}
-    )
     try:
-        with _opener.open(request, timeout=TIMEOUT) as response:  # noqa: S310 (scheme checked above)
-            body = response.read(MAX_BYTES + 1)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError("the URL's port is not valid") from exc
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = _connection(parts.scheme, parts.hostname, port)
+    try:
+        connection.request("GET", target, headers={"Accept": "application/json", "User-Agent": "Portico"})
+        response = connection.getresponse()
+        if 300 <= response.status < 400:
+            raise FetchError(f"redirects are not followed ({response.status})")
+        if response.status != 200:
+            raise FetchError(f"fetching {url} failed ({response.status})")
+        body = response.read(MAX_BYTES + 1)
     except FetchError:
         raise
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+    except (http.client.HTTPException, OSError, ValueError) as exc:
         raise FetchError(f"fetching {url} failed") from exc
+    finally:
+        connection.close()
     if len(body) > MAX_BYTES:
         raise FetchError(f"the document at {url} is larger than {MAX_BYTES} bytes")
     try:

@@ -144,6 +144,8 @@ def problems(client: "Client") -> dict[str, list[str]]:
         )
     if method == "none" and "client_credentials" in grant_types:
         add("grant_types", "client_credentials needs an authenticated (confidential) client")
+    if client.can_manage and ("client_credentials" not in grant_types or method == "none"):
+        add("can_manage", "a management API client needs the client_credentials grant and a credential")
     if method == "private_key_jwt":
         if not client.jwks and not client.jwks_uri:
             add("jwks", "private_key_jwt needs the client's public keys in jwks or jwks_uri")

@@ -147,6 +147,14 @@ class Client(AbstractApplication):
         default=False,
         help_text=_("Otherwise a client sees only its own tokens as active (RFC 7662 4)."),
     )
+    can_manage = models.BooleanField(
+        _("management API client"),
+        default=False,
+        help_text=_(
+            "May obtain the portico:admin scope through client_credentials: full control of clients, "
+            "registration tokens and signing keys through /api/v1."
+        ),
+    )
 
     # Secrets: client_secret holds a keyed digest. client_secret_jwt needs the secret itself as the HMAC
     # key, so for those clients it is also kept encrypted like the signing keys. A rotated-out secret

@@ -86,7 +86,7 @@ def _contains_nul(value: Any) -> bool:
     return False
 
 
-def _apply(client: Client, data: Any) -> None:
+def apply_metadata(client: Client, data: Any) -> None:
     """Copy registration metadata onto the client, checking JSON types; unknown members are ignored
     (RFC 7591 2). Missing members take their defaults, so PUT replaces the whole registration (RFC 7592 2.2)."""
     if not isinstance(data, dict):
@@ -135,7 +135,7 @@ def _apply(client: Client, data: Any) -> None:
     client.client_name_localized = localized
 
 
-def _validate(client: Client) -> None:
+def validate_client(client: Client) -> None:
     try:
         client.full_clean(exclude=["client_type", "authorization_grant_type", "user", "client_secret"])
     except ValidationError as exc:
@@ -162,7 +162,8 @@ def describe(client: Client) -> dict[str, Any]:
         document[f"client_name#{tag}"] = name
     if clients.needs_secret(client):
         document["client_secret_expires_at"] = 0
-    return {k: v for k, v in document.items() if v not in (None, "", [])}
+    # Empty members are omitted, except where omission would mean the default (RFC 7591 2: ["code"]).
+    return {k: v for k, v in document.items() if v not in (None, "", []) or k in DEFAULTS}
 
 
 def configuration_uri(client: Client) -> str:
@@ -178,9 +179,9 @@ def _registration_token(client: Client) -> str:
 @transaction.atomic
 def register(data: Any) -> dict[str, Any]:
     client = Client(skip_authorization=False, can_introspect=False)
-    _apply(client, data)
+    apply_metadata(client, data)
     secret = clients.issue_secret(client)
-    _validate(client)
+    validate_client(client)
     token = _registration_token(client)
     client.save()
     document = describe(client)
@@ -198,6 +199,24 @@ def client_for(client_id: str, token: str | None) -> Client | None:
     return client if client is not None and client.client_id == client_id else None
 
 
+def replace_metadata(client: Client, data: Any) -> str:
+    """Replace the client's registration (RFC 7592 2.2: omitted members take their defaults) and validate
+    it, unsaved. Returns a new plaintext secret when the new auth method needs one the client lacks."""
+    had_secret = clients.needs_secret(client)
+    had_encrypted = bool(client.client_secret_encrypted)
+    apply_metadata(client, data)
+    needs_secret = clients.needs_secret(client)
+    secret = ""
+    if needs_secret and (
+        not had_secret or (client.token_endpoint_auth_method == "client_secret_jwt" and not had_encrypted)
+    ):
+        secret = clients.issue_secret(client)  # a secret the new method needs and the client never had
+    elif not needs_secret:
+        clients.issue_secret(client)  # clears it
+    validate_client(client)
+    return secret
+
+
 @transaction.atomic
 def update(client: Client, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
@@ -206,17 +225,7 @@ def update(client: Client, data: Any) -> dict[str, Any]:
         raise _invalid("client_id must be included and match the client being updated (RFC 7592 2.2)")
     if "client_secret" in data and not clients.secret_matches(client, str(data["client_secret"])):
         raise _invalid("client_secret does not match (RFC 7592 2.2)")
-    had_secret = clients.needs_secret(client)
-    had_encrypted = bool(client.client_secret_encrypted)
-    _apply(client, data)
-    secret = ""
-    if clients.needs_secret(client) and (
-        not had_secret or (client.token_endpoint_auth_method == "client_secret_jwt" and not had_encrypted)
-    ):
-        secret = clients.issue_secret(client)  # a secret the new method needs and the client never had
-    elif not clients.needs_secret(client):
-        clients.issue_secret(client)  # clears it
-    _validate(client)
+    secret = replace_metadata(client, data)
     client.save()
     document = describe(client)
     if secret:

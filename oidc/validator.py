@@ -12,7 +12,7 @@ from oauth2_provider.models import revoke_access_token, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_auth, conf, introspection, pkce, tokens
+from . import client_auth, conf, introspection, pkce, scopes, tokens
 from .models import AccessToken, Client, Grant, IDToken, RefreshToken
 from .secrets import digest
 
@@ -60,6 +60,14 @@ class PorticoValidator(OAuth2Validator):
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         return grant_type in client.grant_types
+
+    def validate_scopes(self, client_id, scopes_, client, request, *args, **kwargs):
+        """RFC 6749 3.3: the admin scope only for a management client's own client_credentials token."""
+        if scopes.admin_requested(scopes_):
+            if not scopes.may_request_admin(client, request.grant_type):
+                return False
+            scopes_ = [s for s in scopes_ if s != scopes.ADMIN]
+        return super().validate_scopes(client_id, scopes_, client, request, *args, **kwargs)
 
     def validate_silent_login(self, request):
         # prompt=none is decided by the authorization view, which sees the browser session.

@@ -1,6 +1,7 @@
-"""Driving the authorization endpoint with Django's test client."""
+"""Driving the provider's endpoints with Django's test client."""
 
 import base64
+import json
 from urllib.parse import urlencode
 
 from django.test import Client as Browser
@@ -62,4 +63,14 @@ def refresh(client, secret: str, refresh_token: str):
         "/token",
         {"grant_type": "refresh_token", "refresh_token": refresh_token},
         **basic(client.client_id, secret),
+    )
+
+
+def register_with(initial_access_token: str, redirect_uri: str = "https://app.example.org/cb"):
+    """RFC 7591 3: a registration request carrying an initial access token."""
+    return Browser().post(
+        "/register",
+        json.dumps({"redirect_uris": [redirect_uri]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {initial_access_token}",
     )

@@ -4,9 +4,11 @@ import re
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.test import Client as Browser
 
 from oidc import keys
-from oidc.models import Client, SigningKey
+from oidc.models import AccessToken, Client, Consent, InitialAccessToken, SigningKey
+from tests.integration.helpers import basic, exchange, get_code, register_with
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +73,6 @@ def test_admin_lists_load(admin_browser):
 
 
 def test_client_page_has_quickstart_revoke_all_and_secret_rotation(admin_browser, make_user, make_client):
-    from django.test import Client as Browser
-
-    from oidc.models import AccessToken, Consent
-    from tests.integration.helpers import basic, exchange, get_code
 
     rp, secret = make_client(
         name="Shop", grant_types=["authorization_code", "refresh_token", "client_credentials"]
@@ -126,3 +124,24 @@ def test_disable_action_and_list_filters(admin_browser, make_client):
         "/admin/oidc/client/?is_active__exact=0&client_type__exact=confidential&q=Legacy"
     )
     assert listing.status_code == 200 and "Legacy" in listing.content.decode()
+
+
+def test_initial_access_token_is_shown_once_and_can_be_revoked_rfc7591_3(admin_browser, settings):
+    settings.PORTICO_REGISTRATION = "token"
+    response = admin_browser.post(
+        "/admin/oidc/initialaccesstoken/add/", {"label": "Partner platform", "max_uses": "3", "expires_0": ""}
+    )
+    assert response.status_code == 200, response.content[:2000]
+    page = response.content.decode()
+    value = re.search(r"<th>Token</th><td><code>([^<]+)</code>", page).group(1)
+    token = InitialAccessToken.objects.get(label="Partner platform")
+    assert token.max_uses == 3 and token.token != value and value not in token.token
+
+    assert register_with(value).status_code == 201
+    listing = admin_browser.get("/admin/oidc/initialaccesstoken/").content.decode()
+    assert "Partner platform" in listing and value not in listing
+    admin_browser.post(
+        "/admin/oidc/initialaccesstoken/",
+        {"action": "revoke_tokens", "_selected_action": [token.pk]},
+    )
+    assert register_with(value).status_code == 401

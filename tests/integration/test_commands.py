@@ -130,3 +130,40 @@ def test_oidc_client_list_show_rotate_disable_enable_delete(db):
 def test_oidc_client_unknown_id_is_a_clear_error(db):
     with pytest.raises(CommandError, match="no client 'nope'"):
         call_command("oidc_client", "show", "nope", stdout=StringIO())
+
+
+def test_oidc_client_create_management_client_gets_the_admin_scope():
+    out = run(
+        "oidc_client",
+        "create",
+        "--name",
+        "Platform",
+        "--grant-type",
+        "client_credentials",
+        "--management",
+        "--format",
+        "json",
+    )
+    data = json.loads(out)
+    response = Browser().post(
+        "/token",
+        {"grant_type": "client_credentials", "scope": "portico:admin"},
+        **basic(data["client_id"], data["client_secret"]),
+    )
+    assert response.status_code == 200 and response.json()["scope"] == "portico:admin"
+    token = response.json()["access_token"]
+    listing = Browser().get("/api/v1/clients", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert listing.json()["results"][0]["client_id"] == data["client_id"]
+
+
+def test_oidc_client_create_management_needs_client_credentials():
+    with pytest.raises(CommandError, match="can_manage"):
+        run(
+            "oidc_client",
+            "create",
+            "--name",
+            "X",
+            "--redirect-uri",
+            "https://x.example.org/cb",
+            "--management",
+        )

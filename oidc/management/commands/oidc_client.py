@@ -24,6 +24,11 @@ class Command(BaseCommand):
         )
         create.add_argument("--skip-consent", action="store_true", help="First-party client: no consent page")
         create.add_argument("--require-pkce", action="store_true")
+        create.add_argument(
+            "--management",
+            action="store_true",
+            help="Management API client: may get the portico:admin scope with client_credentials",
+        )
         create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
         create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
         create.add_argument("--application-type", choices=["web", "native"], default="web")
@@ -106,6 +111,7 @@ class Command(BaseCommand):
                 id_token_signed_response_alg=options["id_token_signed_response_alg"],
                 userinfo_signed_response_alg=options["userinfo_signed_response_alg"],
                 application_type=options["application_type"],
+                can_manage=options["management"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
