@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,3 +45,32 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+def generate_sid() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SignIn(models.Model):
+    """One browser sign-in: the session registry. auth_time, sid, amr and acr in id_tokens come from here
+    (Core 2), never from last_login, which any later sign-in elsewhere moves."""
+
+    sid = models.CharField(_("session id"), max_length=64, unique=True, default=generate_sid, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    session_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    auth_time = models.DateTimeField(_("authenticated at"), default=timezone.now)
+    # RFC 8176 authentication method references, e.g. ["pwd"] or ["pwd", "otp", "mfa"].
+    amr = models.JSONField(default=list)
+    acr = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    last_seen = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-auth_time"]
+        verbose_name = _("sign-in")
+        indexes = [models.Index(fields=["user", "ended_at"], name="signin_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.auth_time:%Y-%m-%d %H:%M}"

@@ -1,18 +1,20 @@
-"""Sign-in bookkeeping: when and in which browser session the user actually authenticated.
+"""Sign-in bookkeeping: every login becomes a SignIn row (accounts/sessions.py); logout ends it."""
 
-auth_time in id_tokens comes from here (Core 2), never from last_login, which any later login elsewhere moves.
-"""
-
-import secrets
-import time
-
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
+
+from . import sessions
 
 
 @receiver(user_logged_in)
 def record_sign_in(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    request.session["auth_time"] = int(time.time())
-    request.session["sid"] = secrets.token_urlsafe(24)
+    # The view that authenticated the person says how (accounts/views.py); a password by default.
+    sessions.start(request, user, amr=getattr(request, "portico_amr", None) or ["pwd"])
+
+
+@receiver(user_logged_out)
+def end_sign_in(sender, request, user, **kwargs):
+    if request is not None:
+        sessions.end(request)

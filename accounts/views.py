@@ -14,6 +14,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
 
+    def get_initial(self):
+        # Core 3.1.2.1 login_hint: pre-fill the identifier the app already knows.
+        return {"username": self.request.GET.get("login_hint", "")[:254]}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["asking_client"] = client_for_next(self.get_redirect_url())

@@ -1,5 +1,6 @@
 """Portico settings: environment variables in, Django settings out. No logic beyond parsing."""
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -55,6 +56,12 @@ if not PORTICO_ISSUER:
 # Defaults to SECRET_KEY (and SECRET_KEY_FALLBACKS) when unset.
 PORTICO_KEY_ENCRYPTION_KEYS = env_list("PORTICO_KEY_ENCRYPTION_KEY")
 PORTICO_PLAYGROUND = env_bool("PORTICO_PLAYGROUND", DEBUG)
+# Pairwise subject identifiers (Core 8.1) are derived with this salt: changing it changes every pairwise sub.
+# Defaults to a value derived from SECRET_KEY; set it explicitly before SECRET_KEY is ever rotated.
+PORTICO_PAIRWISE_SALT = (
+    os.environ.get("PORTICO_PAIRWISE_SALT")
+    or hashlib.sha256(f"portico-pairwise:{SECRET_KEY}".encode()).hexdigest()
+)
 # Dynamic client registration (RFC 7591): off, token (initial access tokens from an admin) or open.
 PORTICO_REGISTRATION = os.environ.get("PORTICO_REGISTRATION", "off")
 if PORTICO_REGISTRATION not in ("off", "token", "open"):

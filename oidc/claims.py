@@ -26,9 +26,20 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "phone": ("phone_number", "phone_number_verified"),
 }
 
-SUPPORTED_CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp"] + [
-    claim for claims in SCOPE_CLAIMS.values() for claim in claims
-]
+SUPPORTED_CLAIMS = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "sid",
+    "at_hash",
+    "c_hash",
+] + [claim for claims in SCOPE_CLAIMS.values() for claim in claims]
 
 
 def _address(user) -> dict[str, str]:
@@ -84,8 +95,62 @@ def claims_for_scopes(scopes: Iterable[str]) -> set[str]:
     return names
 
 
-def for_scopes(user, scopes: Iterable[str], *, sub: str) -> dict[str, Any]:
-    """The claims released for the granted scopes, always including `sub`."""
-    allowed = claims_for_scopes(scopes)
-    released = {k: v for k, v in user_claims(user).items() if k in allowed}
+def requested(claims_request: dict | None, target: str) -> set[str]:
+    """Core 5.5: the claim names a claims request asks for in the id_token or at userinfo."""
+    members = (claims_request or {}).get(target)
+    return set(members) if isinstance(members, dict) else set()
+
+
+def beyond_scopes(claims_request: dict | None, scopes: Iterable[str]) -> set[str]:
+    """User claims asked for individually that the scopes do not already release (they need consent)."""
+    user_claim_names = {name for names in SCOPE_CLAIMS.values() for name in names}
+    wanted = requested(claims_request, "id_token") | requested(claims_request, "userinfo")
+    return (wanted & user_claim_names) - claims_for_scopes(scopes)
+
+
+def _release(user, names: set[str], sub: str) -> dict[str, Any]:
+    released = {k: v for k, v in user_claims(user).items() if k in names}
     return {"sub": sub, **released}
+
+
+def for_id_token(
+    user, *, sub: str, scopes: Iterable[str], claims_request: dict | None, with_access_token: bool
+):
+    """Core 5.4: scope claims go to the id_token only when no access token is issued (response_type
+    id_token); otherwise they are fetched from userinfo. Claims requested for the id_token (Core 5.5) are
+    always included."""
+    names = set() if with_access_token else claims_for_scopes(scopes)
+    return _release(user, names | requested(claims_request, "id_token"), sub)
+
+
+def for_userinfo(user, *, sub: str, scopes: Iterable[str], claims_request: dict | None) -> dict[str, Any]:
+    """Core 5.3.2 / 5.5: the granted scopes' claims plus those requested for userinfo."""
+    return _release(user, claims_for_scopes(scopes) | requested(claims_request, "userinfo"), sub)
+
+
+CLAIM_LABELS = {
+    "name": "Your full name",
+    "given_name": "Your first name",
+    "family_name": "Your last name",
+    "middle_name": "Your middle name",
+    "nickname": "Your nickname",
+    "preferred_username": "Your username",
+    "profile": "Your profile page address",
+    "picture": "Your profile picture",
+    "website": "Your website",
+    "gender": "Your gender",
+    "birthdate": "Your date of birth",
+    "zoneinfo": "Your time zone",
+    "locale": "Your language and region",
+    "updated_at": "When your profile last changed",
+    "email": "Your email address",
+    "email_verified": "Whether your email address is verified",
+    "address": "Your postal address",
+    "phone_number": "Your phone number",
+    "phone_number_verified": "Whether your phone number is verified",
+}
+
+
+def describe(name: str) -> str:
+    """A person-readable label for a claim shown on the consent page."""
+    return CLAIM_LABELS.get(name, name)

@@ -1,25 +1,29 @@
-"""Remembered consent (Core 3.1.2.4): asked once per user, client and set of scopes."""
+"""Remembered consent (Core 3.1.2.4): asked once per user, client and set of scopes and individually
+requested claims (Core 5.5, kept as "claim:<name>" items)."""
 
 from collections.abc import Iterable
 
 from .models import Consent
 
 
-def is_required(user, client, scopes: Iterable[str], *, prompt: set[str]) -> bool:
-    """First-party clients never ask; prompt=consent always asks (Core 3.1.2.1); otherwise ask for new scopes."""
+def items(scopes: Iterable[str], claim_names: Iterable[str] = ()) -> list[str]:
+    return sorted(set(scopes) | {f"claim:{name}" for name in claim_names})
+
+
+def is_required(user, client, consent_items: Iterable[str]) -> bool:
+    """First-party clients never ask; otherwise ask for anything not consented to before. (prompt=consent,
+    which always asks, is decided in oidc/authrequest.py.)"""
     if client.skip_authorization:
         return False
-    if "consent" in prompt:
-        return True
     consent = Consent.objects.filter(user=user, client=client).first()
-    return consent is None or not consent.covers(scopes)
+    return consent is None or not consent.covers(consent_items)
 
 
-def record(user, client, scopes: Iterable[str]) -> Consent:
+def record(user, client, consent_items: Iterable[str]) -> Consent:
     consent, created = Consent.objects.get_or_create(
-        user=user, client=client, defaults={"scopes": sorted(set(scopes))}
+        user=user, client=client, defaults={"scopes": sorted(set(consent_items))}
     )
-    if not created and not consent.covers(scopes):
-        consent.scopes = sorted(set(consent.scopes) | set(scopes))
+    if not created and not consent.covers(consent_items):
+        consent.scopes = sorted(set(consent.scopes) | set(consent_items))
         consent.save(update_fields=["scopes", "updated"])
     return consent

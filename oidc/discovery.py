@@ -1,9 +1,12 @@
 """Discovery 1.0 section 3 / RFC 8414 2 metadata. Every value describes what this server actually does."""
 
+from django.conf import settings
 from django.urls import reverse
 
-from . import claims, conf, pkce
-from .models import ASSERTION_ALGS, AUTH_METHODS
+from accounts import sessions
+
+from . import authrequest, claims, conf, pkce, responses
+from .models import ASSERTION_ALGS, AUTH_METHODS, RESPONSE_TYPES
 
 ASSERTION_SIGNING_ALGS = ASSERTION_ALGS["client_secret_jwt"] + ASSERTION_ALGS["private_key_jwt"]
 
@@ -20,10 +23,15 @@ def metadata() -> dict:
         "jwks_uri": url("oidc:jwks"),
         "revocation_endpoint": url("oidc:revoke"),
         "scopes_supported": list(conf.scopes()),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-        "subject_types_supported": ["public"],
+        "response_types_supported": RESPONSE_TYPES,
+        "response_modes_supported": list(responses.MODES),
+        "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public", "pairwise"],
+        "acr_values_supported": sessions.ACR_VALUES,
+        "display_values_supported": sorted(authrequest.DISPLAYS),
+        "claim_types_supported": ["normal"],
+        "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
+        "claims_locales_supported": [code for code, _name in settings.LANGUAGES],
         "id_token_signing_alg_values_supported": conf.signing_algs(),
         "userinfo_signing_alg_values_supported": conf.signing_algs(),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
@@ -34,9 +42,9 @@ def metadata() -> dict:
         "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
         "code_challenge_methods_supported": list(pkce.SUPPORTED_METHODS),
-        "prompt_values_supported": ["none", "login", "consent"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": claims.SUPPORTED_CLAIMS,
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,

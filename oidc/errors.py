@@ -1,34 +1,25 @@
-"""Rendering authorization-endpoint errors: a redirect to a registered redirect_uri, or a page for people
-when the redirect_uri cannot be trusted (RFC 6749 4.1.2.1; never redirect to an unregistered URI)."""
+"""Rendering authorization-endpoint errors: a response to a registered redirect_uri (in the request's
+response mode), or a page for people when the redirect_uri cannot be trusted (RFC 6749 4.1.2.1; never
+redirect to an unregistered URI)."""
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.shortcuts import render
 from oauth2_provider.http import OAuth2ResponseRedirect
 
-from . import conf
-
-FRAGMENT_RESPONSE_TYPES = {"token", "id_token"}
-
-
-def response_mode_for(response_type: str, requested: str | None) -> str:
-    """OAuth 2.0 Multiple Response Types 2.1/5: code -> query; anything returning tokens -> fragment."""
-    if requested in {"query", "fragment"}:
-        if requested == "query" and FRAGMENT_RESPONSE_TYPES & set(response_type.split()):
-            return "fragment"  # Tokens never travel in a query string.
-        return requested
-    return "fragment" if FRAGMENT_RESPONSE_TYPES & set((response_type or "").split()) else "query"
+from . import conf, responses
 
 
 def add_response_params(redirect_uri: str, params: list[tuple[str, str]], *, mode: str) -> str:
     scheme, netloc, path, query, fragment = urlsplit(redirect_uri)
-    if mode == "fragment":
+    if mode in ("fragment", "form_post"):
         return urlunsplit((scheme, netloc, path, query, urlencode(params)))
     merged = parse_qsl(query, keep_blank_values=True) + params
     return urlunsplit((scheme, netloc, path, urlencode(merged), ""))
 
 
 def error_redirect(
+    request,
     redirect_uri: str,
     *,
     error: str,
@@ -37,13 +28,17 @@ def error_redirect(
     mode: str = "query",
     schemes=("http", "https"),
 ):
+    """Core 3.1.2.6: the error, its description, state and (RFC 9207 2) iss, delivered like a response."""
     params = [("error", error)]
     if description:
         params.append(("error_description", description))
     if state:
         params.append(("state", state))
-    params.append(("iss", conf.issuer()))  # RFC 9207 2: errors carry iss too.
-    return OAuth2ResponseRedirect(add_response_params(redirect_uri, params, mode=mode), list(schemes))
+    params.append(("iss", conf.issuer()))
+    uri = add_response_params(redirect_uri, params, mode=mode)
+    if mode == "form_post":
+        return responses.form_post(request, uri)
+    return OAuth2ResponseRedirect(uri, list(schemes))
 
 
 def error_page(request, *, error: str, description: str, status: int = 400):

@@ -1,4 +1,4 @@
-"""Fetching a client's documents (jwks_uri, later sector_identifier_uri): bounded, cached, SSRF-safe.
+"""Fetching a client's documents (jwks_uri, sector_identifier_uri): bounded, cached, SSRF-safe.
 
 Only https (http too while the issuer itself is plain http, i.e. in development); at most 64 KiB; 5 s
 timeout; no redirects; and never to loopback, private, link-local or otherwise internal addresses unless
@@ -65,7 +65,8 @@ def _connection(scheme: str, host: str, port: int) -> http.client.HTTPConnection
     return connection
 
 
-def fetch_json(url: str) -> dict:
+def fetch_json(url: str, *, expect: type = dict):
+    """The JSON document at `url`, which must be a JSON object (or, with expect=list, an array)."""
     parts = urlsplit(url)
     allowed = ("https",) if conf.issuer().startswith("https://") else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
@@ -96,8 +97,9 @@ def fetch_json(url: str) -> dict:
         document = json.loads(body)
     except ValueError as exc:
         raise FetchError(f"the document at {url} is not JSON") from exc
-    if not isinstance(document, dict):
-        raise FetchError(f"the document at {url} is not a JSON object")
+    if not isinstance(document, expect):
+        kind = "an array" if expect is list else "a JSON object"
+        raise FetchError(f"the document at {url} is not {kind}")
     return document
 
 

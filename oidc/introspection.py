@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import bearer, conf
+from . import bearer, conf, subjects
 from .models import Client, RefreshToken
 
 
@@ -61,5 +61,5 @@ def describe(token: str, hint: str | None, caller: Client | None) -> dict[str, A
     if kind == "access_token":
         claims["exp"] = int(found.expires.timestamp())
     if found.user is not None:
-        claims["sub"] = found.user.sub
+        claims["sub"] = subjects.sub_for(found.user, client)  # as the token's client knows the user
     return claims

@@ -97,6 +97,18 @@ def _jwks_problems(jwks: Any) -> list[str]:
     return problems
 
 
+def _sector_problems(uri: str, redirect_uris: list[str]) -> list[str]:
+    """OIDC Registration 5: the sector identifier document is a JSON array holding every redirect URI."""
+    from .fetch import FetchError, fetch_json
+
+    try:
+        listed = fetch_json(uri, expect=list)
+    except FetchError as exc:
+        return [f"could not be used: {exc}"]
+    missing = [r for r in redirect_uris if r not in listed]
+    return [f"the document does not list these redirect URIs: {' '.join(missing)}"] if missing else []
+
+
 def problems(client: "Client") -> dict[str, list[str]]:
     """Every rule on a client's metadata, keyed by field name (empty when the client is valid)."""
     from .models import ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES
@@ -187,8 +199,15 @@ def problems(client: "Client") -> dict[str, list[str]]:
 
     if client.subject_type not in ("public", "pairwise"):
         add("subject_type", "must be public or pairwise")
-    elif client.subject_type == "pairwise":
-        add("subject_type", "pairwise subjects are not offered by this server yet; use public")
+    if client.sector_identifier_uri and not found.get("sector_identifier_uri"):
+        for message in _sector_problems(client.sector_identifier_uri, redirect_uris):
+            add("sector_identifier_uri", message)
+    elif client.subject_type == "pairwise" and len({urlsplit(u).hostname for u in redirect_uris}) > 1:
+        add(
+            "sector_identifier_uri",
+            "pairwise clients with redirect URIs on several hosts must register a sector_identifier_uri "
+            "(Core 8.1)",
+        )
     if client.default_max_age is not None and client.default_max_age < 0:
         add("default_max_age", "must be a number of seconds, 0 or more")
     if not isinstance(client.default_acr_values, list) or not all(

@@ -247,6 +247,8 @@ class Grant(AbstractGrant):
 class AccessToken(AbstractAccessToken):
     # Digest of the authorization code this token was minted from: a replayed code revokes it (RFC 6749 4.1.2).
     grant_code = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # Core 5.5: the claims request of the authorization, for userinfo.
+    claims = models.JSONField(default=dict, blank=True)
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
@@ -258,6 +260,7 @@ class RefreshToken(AbstractRefreshToken):
     id_tokens keep auth_time/sid/acr/amr (Core 12.2) and the chain ends at an absolute maximum age."""
 
     family_started = models.DateTimeField(_("chain started"), null=True, blank=True)
+    claims = models.JSONField(default=dict, blank=True)  # the claims request, carried to refreshed tokens
     auth_time = models.DateTimeField(_("authenticated at"), null=True, blank=True)
     sid = models.CharField(_("session id"), max_length=64, blank=True)
     acr = models.CharField(max_length=128, blank=True)
@@ -376,3 +379,17 @@ class InitialAccessToken(models.Model):
             and (self.expires is None or self.expires > now)
             and (self.max_uses is None or self.uses < self.max_uses)
         )
+
+
+class SessionClient(models.Model):
+    """A client that received tokens in a browser sign-in (accounts.SignIn): who to tell at logout."""
+
+    sign_in = models.ForeignKey("accounts.SignIn", on_delete=models.CASCADE, related_name="clients")
+    client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sign_in", "client"], name="session_client_once")]
+
+    def __str__(self) -> str:
+        return f"{self.client} in {self.sign_in}"

@@ -9,6 +9,7 @@ urlpatterns = [
     path(".well-known/jwks.json", wellknown.jwks, name="jwks"),
     path("authorize", authorize.AuthorizeView.as_view(), name="authorize"),
     path("authorize/consent", authorize.ConsentView.as_view(), name="consent"),
+    path("authorize/select-account", authorize.SelectAccountView.as_view(), name="select-account"),
     path("token", token.TokenView.as_view(), name="token"),
     path("revoke", token.RevokeView.as_view(), name="revoke"),
     path("introspect", token.IntrospectView.as_view(), name="introspect"),

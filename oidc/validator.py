@@ -12,9 +12,19 @@ from oauth2_provider.models import revoke_access_token, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import client_auth, conf, introspection, pkce, scopes, tokens
+from . import claims, client_auth, conf, introspection, pkce, scopes, subjects, tokens
 from .models import AccessToken, Client, Grant, IDToken, RefreshToken
 from .secrets import digest
+
+
+def scopes_grant_refresh(granted) -> bool:
+    """Core 11: an OpenID Connect sign-in gets a refresh token only with offline_access (which needed
+    consent, oidc/views/authorize.py); plain OAuth requests follow the client's grant types."""
+    return "openid" not in granted or "offline_access" in granted
+
+
+def _claims_request(request) -> dict:
+    return request.claims if isinstance(getattr(request, "claims", None), dict) else {}
 
 
 def _normalise_response_type(value: str) -> frozenset[str]:
@@ -100,6 +110,8 @@ class PorticoValidator(OAuth2Validator):
             claims=json.dumps(request.claims or {}),
             auth_time=getattr(request, "auth_time", None),
             sid=getattr(request, "sid", "") or "",
+            acr=getattr(request, "acr", "") or "",
+            amr=getattr(request, "amr", None) or [],
         )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -173,7 +185,7 @@ class PorticoValidator(OAuth2Validator):
 
     def save_bearer_token(self, token, request, *args, **kwargs):
         # Refresh tokens only for clients registered for the refresh_token grant (RFC 6749 1.5, 6).
-        if "refresh_token" not in request.client.grant_types:
+        if "refresh_token" not in request.client.grant_types or not scopes_grant_refresh(request.scopes):
             token.pop("refresh_token", None)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
@@ -188,6 +200,7 @@ class PorticoValidator(OAuth2Validator):
             source_refresh_token=source_refresh_token,
             resource=getattr(request, "resource", []),
             grant_code=grant.code if grant is not None and request.grant_type == "authorization_code" else "",
+            claims=_claims_request(request),
         )
         set_token_value(access_token, token["access_token"])
         access_token.save()
@@ -207,6 +220,7 @@ class PorticoValidator(OAuth2Validator):
             sid=getattr(request, "sid", "") or "",
             acr=getattr(request, "acr", "") or "",
             amr=getattr(request, "amr", None) or [],
+            claims=_claims_request(request),
         )
         self._set_token_value(refresh_token, refresh_token_code)
         refresh_token.save()
@@ -221,6 +235,7 @@ class PorticoValidator(OAuth2Validator):
         if rt.past_max_age() or not rt.user.is_active:
             return False
         request.auth_time, request.sid, request.acr, request.amr = rt.auth_time, rt.sid, rt.acr, rt.amr
+        request.claims = rt.claims or None
         return True
 
     def _load_id_token(self, token):
@@ -233,18 +248,27 @@ class PorticoValidator(OAuth2Validator):
         now = int(time.time())
         auth_time = getattr(request, "auth_time", None)
         jti = str(uuid.uuid4())
+        sub = subjects.sub_for(request.user, request.client)
+        user_claims = claims.for_id_token(
+            request.user,
+            sub=sub,
+            scopes=request.scopes,
+            claims_request=request.claims if isinstance(request.claims, dict) else None,
+            with_access_token="access_token" in token,
+        )
         # Core 3.1.3.6 / 3.3.2.11: at_hash and c_hash use the hash of the client's JWS algorithm.
         hashed = {"at_hash": token.get("access_token"), "c_hash": token.get("code")}
-        signed, claims = tokens.issue_id_token(
+        signed, _claims = tokens.issue_id_token(
             id_token,
             issuer=conf.issuer(),
-            sub=request.user.sub,
+            sub=sub,
             now=now,
             ttl=conf.id_token_ttl(),
             auth_time=int(auth_time.timestamp()) if auth_time else None,
             alg=request.client.id_token_signed_response_alg,
             hashed={k: v for k, v in hashed.items() if k in id_token and v},
             extra={
+                **user_claims,
                 "jti": jti,
                 "sid": getattr(request, "sid", None),
                 "acr": getattr(request, "acr", None),

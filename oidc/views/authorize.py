@@ -1,17 +1,20 @@
-"""The authorization endpoint (RFC 6749 3.1, Core 3.1.2): validate, sign in, consent, respond.
+"""The authorization endpoint (RFC 6749 3.1, Core 3.1.2): validate, sign in, select, consent, respond.
 
 /authorize accepts GET and form POST (Core 3.1.2.1) without CSRF protection, as a cross-site request is
-what it is for; it never acts on the user's behalf without a CSRF-protected step (login or consent form),
-except for consent already given.
+what it is for; it never acts on the user's behalf without a CSRF-protected step (login, account choice
+or consent form), except for consent already given.
 """
 
 import secrets
+import time
 from urllib.parse import urlencode
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseNotAllowed
+from django.contrib.auth import logout
+from django.core import signing
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -20,12 +23,19 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from .. import conf, consent, errors
-from ..models import Client
+from accounts import sessions
+
+from .. import authrequest, claims, conf, consent, errors, responses
+from ..models import Client, SessionClient
 from ..params import has_nul
 
 PENDING_KEY = "portico_pending_authorizations"
 MAX_PENDING = 5
+# The signed marker that brings the person back from the login or account-choice page to the request that
+# sent them there: proof that the interaction this request asked for has happened.
+RESUME_PARAM = "portico_resume"
+RESUME_SALT = "portico.authorize.resume"
+RESUME_MAX_AGE = 30 * 60
 
 
 def _serialisable(credentials: dict) -> dict:
@@ -37,6 +47,44 @@ def _serialisable(credentials: dict) -> dict:
     return out
 
 
+def _binding(params) -> str:
+    """What a resume marker is bound to: the client, its redirect URI and its nonce/state."""
+    return "|".join(params.get(k, "") for k in ("client_id", "redirect_uri", "nonce", "state"))
+
+
+def resume_url(params, *, kind: str, sid: str = "") -> str:
+    marker = signing.dumps(
+        {"at": int(time.time()), "k": kind, "sid": sid, "b": _binding(params)}, salt=RESUME_SALT
+    )
+    query = [(k, v) for k, v in params.items() if k != RESUME_PARAM] + [(RESUME_PARAM, marker)]
+    return reverse("oidc:authorize") + "?" + urlencode(query)
+
+
+def _resumed(params, sign_in) -> bool:
+    """The person signed in (or chose this account) for this very request, after it asked them to."""
+    value = params.get(RESUME_PARAM)
+    if not value or sign_in is None:
+        return False
+    try:
+        marker = signing.loads(value, salt=RESUME_SALT, max_age=RESUME_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    if marker.get("b") != _binding(params):
+        return False
+    if marker.get("k") == "selected":
+        return marker.get("sid") == sign_in.sid
+    return sign_in.auth_time.timestamp() >= marker.get("at", 0)
+
+
+def _offline_access(scopes: list[str], *, prompt: frozenset[str], response_type: str, client) -> list[str]:
+    """Core 11: offline_access only with a code in the response and consent asked for (prompt=consent), or a
+    first-party client whose users are not asked; otherwise the request for it is ignored."""
+    if "offline_access" not in scopes:
+        return scopes
+    allowed = "code" in response_type.split() and ("consent" in prompt or client.skip_authorization)
+    return scopes if allowed else [s for s in scopes if s != "offline_access"]
+
+
 class AuthorizationMixin(OAuthLibMixin):
     def respond_error(self, error: OAuthToolkitError, client: Client | None = None):
         oauthlib_error = error.oauthlib_error
@@ -44,37 +92,63 @@ class AuthorizationMixin(OAuthLibMixin):
             return errors.error_page(
                 self.request, error=oauthlib_error.error, description=oauthlib_error.description
             )
-        mode = errors.response_mode_for(
-            getattr(oauthlib_error, "response_type", "") or "", getattr(oauthlib_error, "response_mode", None)
-        )
+        response_type = getattr(oauthlib_error, "response_type", "") or ""
+        requested_mode = self.request.GET.get("response_mode") or self.request.POST.get("response_mode")
+        if client is None:
+            client = Client.objects.filter(client_id=getattr(oauthlib_error, "client_id", "")).first()
         return errors.error_redirect(
+            self.request,
             oauthlib_error.redirect_uri,
             error=oauthlib_error.error,
             description=oauthlib_error.description,
             state=oauthlib_error.state,
-            mode=mode,
+            mode=responses.effective_mode(response_type, requested_mode),
             schemes=client.get_allowed_schemes() if client else ("http", "https"),
         )
 
+    def respond_with_error(self, credentials: dict, client: Client, error: str, description: str):
+        response_type = credentials.get("response_type", "")
+        return errors.error_redirect(
+            self.request,
+            credentials["redirect_uri"],
+            error=error,
+            description=description,
+            state=credentials.get("state"),
+            mode=responses.effective_mode(response_type, credentials.get("response_mode")),
+            schemes=client.get_allowed_schemes(),
+        )
+
     def issue(self, client: Client, scopes: list[str], credentials: dict):
-        """Create the authorization response (code and/or tokens) for the signed-in user."""
+        """Create the authorization response (code and/or tokens) for the signed-in user, carrying the
+        sign-in's auth_time, sid, acr and amr (Core 2), in the requested response mode."""
+        sign_in = sessions.current(self.request)
+        if sign_in is None:
+            return errors.error_page(
+                self.request, error="login_required", description="Your sign-in has ended. Please try again."
+            )
         credentials = dict(credentials)
-        credentials["auth_time"] = _session_auth_time(self.request)
-        credentials["sid"] = self.request.session.get("sid", "")
+        credentials.update(auth_time=sign_in.auth_time, sid=sign_in.sid, acr=sign_in.acr, amr=sign_in.amr)
+        mode = responses.effective_mode(
+            credentials.get("response_type", ""), credentials.get("response_mode")
+        )
+        if mode == "form_post":
+            credentials["response_mode"] = "fragment"  # oauthlib builds it there; the page posts it on
         try:
             uri, _headers, _body, _status = self.create_authorization_response(
                 request=self.request, scopes=" ".join(scopes), credentials=credentials, allow=True
             )
         except OAuthToolkitError as error:
             return self.respond_error(error, client)
+        SessionClient.objects.get_or_create(sign_in=sign_in, client=client)
+        if mode == "form_post":
+            return responses.form_post(self.request, uri)
         return OAuth2ResponseRedirect(uri, client.get_allowed_schemes())
 
 
-def _session_auth_time(request):
-    from datetime import UTC, datetime
-
-    value = request.session.get("auth_time")
-    return datetime.fromtimestamp(value, tz=UTC) if value else None
+def _params(request):
+    """Core 3.1.2.1: GET query or form-encoded POST body, one value per name."""
+    source = request.POST if request.method == "POST" else request.GET
+    return {key: source.get(key, "") for key in source}
 
 
 @method_decorator([csrf_exempt, never_cache], name="dispatch")
@@ -87,59 +161,81 @@ class AuthorizeView(AuthorizationMixin, View):
     def post(self, request):
         return self.authorize(request.POST)
 
-    def authorize(self, params):
-        if has_nul(params):
+    def authorize(self, query):
+        if has_nul(query):
             # No parameter can be trusted, the redirect_uri included: answer with a page.
             return errors.error_page(self.request, error="invalid_request", description="Malformed request.")
+        params = _params(self.request)
         try:
             scopes, credentials = self.validate_authorization_request(self.request)
         except OAuthToolkitError as error:
             return self.respond_error(error)
         client = Client.objects.get(client_id=credentials["client_id"])
-        prompt = set(params.get("prompt", "").split())
-        user = self.request.user
-
-        if not user.is_authenticated or "login" in prompt:
-            if "none" in prompt:
-                return self._error(credentials, client, "login_required", "The user is not signed in.")
-            return redirect_to_login(
-                self._continue_url(params, drop_prompt="login"), reverse("accounts:login")
+        response_type = credentials.get("response_type", "")
+        problem = responses.mode_problem(response_type, params.get("response_mode"))
+        if problem:
+            return self.respond_with_error(credentials, client, "invalid_request", problem)
+        if params.get("request_uri"):
+            return self.respond_with_error(
+                credentials, client, "request_uri_not_supported", "request_uri is not supported (Core 6.2)."
             )
-
-        if consent.is_required(user, client, scopes, prompt=prompt):
-            if "none" in prompt:
-                return self._error(credentials, client, "consent_required", "The user has not consented yet.")
-            return self._show_consent(client, scopes, credentials)
+        if params.get("request"):
+            return self.respond_with_error(
+                credentials, client, "request_not_supported", "Request objects are not supported (Core 6.1)."
+            )
+        try:
+            request = authrequest.parse(params, client)
+        except authrequest.RequestError as error:
+            return self.respond_with_error(credentials, client, error.error, error.description)
+        scopes = _offline_access(scopes, prompt=request.prompt, response_type=response_type, client=client)
+        extra_claims = sorted(claims.beyond_scopes(request.claims, scopes))
+        sign_in = sessions.current(self.request)
+        user = self.request.user if sign_in is not None else None
+        try:
+            step, _reason = authrequest.next_step(
+                request,
+                user=user,
+                client=client,
+                auth_time=sign_in.auth_time if sign_in else None,
+                now=timezone.now(),
+                fresh=_resumed(params, sign_in),
+                consent_needed=user is not None
+                and consent.is_required(user, client, consent.items(scopes, extra_claims)),
+            )
+        except authrequest.RequestError as error:
+            return self.respond_with_error(credentials, client, error.error, error.description)
+        if step == authrequest.LOGIN:
+            return self._login(params, request)
+        if step == authrequest.SELECT_ACCOUNT:
+            return self._select_account(params, client, sign_in)
+        if step == authrequest.CONSENT:
+            return self._show_consent(client, scopes, extra_claims, credentials)
         return self.issue(client, scopes, credentials)
 
-    def _continue_url(self, params, *, drop_prompt: str) -> str:
-        query = []
-        for key, value in params.items():
-            if key == "prompt":
-                value = " ".join(p for p in value.split() if p != drop_prompt)
-                if not value:
-                    continue
-            query.append((key, value))
-        return reverse("oidc:authorize") + "?" + urlencode(query)
+    def _login(self, params, request: authrequest.AuthRequest):
+        query = {"next": resume_url(params, kind="login")}
+        if request.login_hint:
+            query["login_hint"] = request.login_hint
+        return HttpResponseRedirect(reverse("accounts:login") + "?" + urlencode(query))
 
-    def _error(self, credentials, client, error, description):
-        return errors.error_redirect(
-            credentials["redirect_uri"],
-            error=error,
-            description=description,
-            state=credentials.get("state"),
-            mode=errors.response_mode_for(
-                credentials.get("response_type", ""), self.request.GET.get("response_mode")
-            ),
-            schemes=client.get_allowed_schemes(),
+    def _select_account(self, params, client, sign_in):
+        return render(
+            self.request,
+            "oidc/select_account.html",
+            {
+                "client": client,
+                "continue_url": resume_url(params, kind="selected", sid=sign_in.sid),
+                "another_url": resume_url(params, kind="login"),
+            },
         )
 
-    def _show_consent(self, client, scopes, credentials):
+    def _show_consent(self, client, scopes, extra_claims, credentials):
         pending = self.request.session.get(PENDING_KEY, {})
         request_id = secrets.token_urlsafe(16)
         pending[request_id] = {
             "client_id": client.client_id,
             "scopes": scopes,
+            "claims": extra_claims,
             "credentials": _serialisable(credentials),
         }
         # Bound the session: keep only the most recent pending requests.
@@ -152,8 +248,26 @@ class AuthorizeView(AuthorizationMixin, View):
                 "client": client,
                 "request_id": request_id,
                 "scopes": [{"name": s, "description": descriptions.get(s, s)} for s in scopes],
+                "extra_claims": [claims.describe(name) for name in extra_claims],
             },
         )
+
+
+@method_decorator(never_cache, name="dispatch")
+class SelectAccountView(View):
+    """prompt=select_account (Core 3.1.2.1): continue as the signed-in person, or sign out and use another
+    account. CSRF-protected; both answers go back to the request through its resume marker."""
+
+    def post(self, request):
+        target = request.POST.get("next", "")
+        if not target.startswith(reverse("oidc:authorize") + "?"):
+            return errors.error_page(
+                request, error="invalid_request", description="This request is not valid."
+            )
+        if request.POST.get("choice") == "another":
+            logout(request)
+            return HttpResponseRedirect(reverse("accounts:login") + "?" + urlencode({"next": target}))
+        return HttpResponseRedirect(target)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -180,15 +294,8 @@ class ConsentView(AuthorizationMixin, View):
             )
         credentials = entry["credentials"]
         if request.POST.get("decision") != "allow":
-            return errors.error_redirect(
-                credentials["redirect_uri"],
-                error="access_denied",
-                description="The user denied the request.",
-                state=credentials.get("state"),
-                mode=errors.response_mode_for(
-                    credentials.get("response_type", ""), credentials.get("response_mode")
-                ),
-                schemes=client.get_allowed_schemes(),
+            return self.respond_with_error(
+                credentials, client, "access_denied", "The user denied the request."
             )
-        consent.record(request.user, client, entry["scopes"])
+        consent.record(request.user, client, consent.items(entry["scopes"], entry.get("claims", [])))
         return self.issue(client, entry["scopes"], credentials)

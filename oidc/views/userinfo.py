@@ -6,7 +6,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import bearer, claims, conf, tokens
+from .. import bearer, claims, conf, subjects, tokens
 
 
 def _challenge(problem: bearer.BearerError) -> JsonResponse:
@@ -36,8 +36,13 @@ class UserInfoView(View):
         scopes = access_token.scope.split()
         if "openid" not in scopes:
             return _challenge(bearer.INSUFFICIENT)
-        released = claims.for_scopes(access_token.user, scopes, sub=access_token.user.sub)
         client = access_token.application
+        released = claims.for_userinfo(
+            access_token.user,
+            sub=subjects.sub_for(access_token.user, client),
+            scopes=scopes,
+            claims_request=access_token.claims,
+        )
         response: HttpResponse
         if client is not None and client.userinfo_signed_response_alg:
             # Core 5.3.2: a signed response is a JWT with iss and aud (the client), typed application/jwt.

@@ -16,7 +16,9 @@ def authorize_params(client, **overrides) -> dict:
         "response_type": "code",
         "client_id": client.client_id,
         "redirect_uri": client.redirect_uris.split()[0],
-        "scope": "openid profile email",
+        # Core 11: a refresh token needs offline_access, which is only honoured with prompt=consent.
+        "scope": "openid profile email offline_access",
+        "prompt": "consent",
         "state": "st-123",
         "nonce": "n-456",
     }

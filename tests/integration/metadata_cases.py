@@ -43,7 +43,15 @@ BAD_METADATA = [
         "id_token_signed_response_alg",
     ),
     ({"userinfo_signed_response_alg": "XX"}, "invalid_client_metadata", "userinfo_signed_response_alg"),
-    ({"subject_type": "pairwise"}, "invalid_client_metadata", "subject_type"),
+    ({"subject_type": "pairwise_or_not"}, "invalid_client_metadata", "subject_type"),
+    (
+        {
+            "subject_type": "pairwise",
+            "redirect_uris": ["https://a.example.org/cb", "https://b.example.org/cb"],
+        },
+        "invalid_client_metadata",
+        "sector_identifier_uri",
+    ),
     (
         {"sector_identifier_uri": "http://app.example.org/sector"},
         "invalid_client_metadata",

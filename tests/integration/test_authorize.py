@@ -150,15 +150,22 @@ def test_consent_page_then_code_with_state_and_iss_rfc9207(signed_in, make_clien
     query = query_of(response["Location"])
     assert set(query) == {"code", "state", "iss"}
     assert query["state"] == "st-123" and query["iss"] == settings.PORTICO_ISSUER
-    assert Consent.objects.get(user=signed_in.user, client=rp).scopes == ["email", "openid", "profile"]
+    assert Consent.objects.get(user=signed_in.user, client=rp).scopes == [
+        "email",
+        "offline_access",
+        "openid",
+        "profile",
+    ]
 
 
 def test_consent_is_remembered_and_asked_again_for_new_scopes(signed_in, make_client):
     rp, _ = make_client()
     get_code(signed_in, rp)
-    again = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    again = signed_in.get("/authorize?" + urlencode(authorize_params(rp, prompt=None)))
     assert again.status_code == 302 and "code=" in again["Location"]
-    wider = signed_in.get("/authorize?" + urlencode(authorize_params(rp, scope="openid profile email phone")))
+    wider = signed_in.get(
+        "/authorize?" + urlencode(authorize_params(rp, prompt=None, scope="openid profile email phone"))
+    )
     assert wider.status_code == 200 and "request_id" in wider.context
     forced = signed_in.get("/authorize?" + urlencode(authorize_params(rp, prompt="consent")))
     assert forced.status_code == 200
@@ -166,7 +173,7 @@ def test_consent_is_remembered_and_asked_again_for_new_scopes(signed_in, make_cl
 
 def test_first_party_client_skips_consent(signed_in, make_client):
     rp, _ = make_client(skip_consent=True)
-    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, prompt=None)))
     assert response.status_code == 302 and "code=" in response["Location"]
     assert not Consent.objects.exists()
 
@@ -212,7 +219,7 @@ def test_authorize_accepts_post_core_3_1_2_1(make_user, make_client):
     browser = Browser(enforce_csrf_checks=True)
     browser.force_login(make_user())
     rp, _ = make_client(skip_consent=True)
-    response = browser.post("/authorize", authorize_params(rp))
+    response = browser.post("/authorize", authorize_params(rp, prompt=None))
     assert response.status_code == 302 and "code=" in response["Location"]
 
 

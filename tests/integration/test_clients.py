@@ -176,7 +176,8 @@ def test_introspection_is_isolated_between_clients_rfc7662_4(browser, make_clien
 
     mine = _introspect(owner, owner_secret, issued["access_token"]).json()
     assert mine["active"] is True and mine["sub"] == browser.user.sub and mine["client_id"] == owner.client_id
-    assert set(mine["scope"].split()) == {"openid", "profile", "email"} and mine["exp"] > time.time()
+    assert set(mine["scope"].split()) == {"openid", "profile", "email", "offline_access"}
+    assert mine["exp"] > time.time()
     assert _introspect(other, other_secret, issued["access_token"]).json() == {"active": False}
     assert _introspect(api, api_secret, issued["access_token"]).json()["active"] is True
     refresh = _introspect(
@@ -271,7 +272,14 @@ def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
             {"token_endpoint_auth_signing_alg": "HS256", "auth_method": "client_secret_basic"},
             "token_endpoint_auth_signing_alg",
         ),
-        ({"subject_type": "pairwise"}, "subject_type"),
+        ({"subject_type": "pairwise_or_not"}, "subject_type"),
+        (
+            {
+                "subject_type": "pairwise",
+                "redirect_uris": ("https://a.example.org/cb", "https://b.example.org/cb"),
+            },
+            "sector_identifier_uri",
+        ),
         ({"contacts": "admin@example.org"}, "contacts"),
         ({"client_name_localized": {"not a tag!": "x"}}, "client_name_localized"),
         ({"grant_types": ["client_credentials"], "auth_method": "none"}, "grant_types"),

@@ -112,7 +112,17 @@ def test_discovery_at_issuer_root_without_redirect_discovery_4(db, settings):
     assert meta["jwks_uri"] == issuer + "/.well-known/jwks.json"
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["id_token_signing_alg_values_supported"] == ["RS256", "PS256", "ES256", "EdDSA"]
-    assert meta["response_types_supported"] == ["code"]
+    assert set(meta["response_types_supported"]) == {
+        "code",
+        "id_token",
+        "id_token token",
+        "code id_token",
+        "code token",
+        "code id_token token",
+    }
+    assert meta["response_modes_supported"] == ["query", "fragment", "form_post"]
+    assert meta["subject_types_supported"] == ["public", "pairwise"]
+    assert meta["claims_parameter_supported"] is True
     assert meta["request_uri_parameter_supported"] is False
     assert Browser().get("/.well-known/openid-configuration/").status_code == 404
 

@@ -63,14 +63,14 @@ def test_discovery_authorize_login_consent_token_userinfo(live_server, issuer_at
     session = OAuth2Session(
         rp.client_id,
         secret,
-        scope="openid profile email",
+        scope="openid profile email offline_access",
         redirect_uri=REDIRECT,
         code_challenge_method="S256",
         token_endpoint_auth_method="client_secret_basic",
     )
     verifier, nonce = generate_token(48), generate_token(20)
     url, state = session.create_authorization_url(
-        metadata["authorization_endpoint"], nonce=nonce, code_verifier=verifier
+        metadata["authorization_endpoint"], nonce=nonce, code_verifier=verifier, prompt="consent"
     )
     assert create_s256_code_challenge(verifier) in url
 

@@ -3,7 +3,7 @@
 import datetime
 from types import SimpleNamespace
 
-from oidc import claims, errors, keys, pkce
+from oidc import claims, errors, keys, pkce, responses
 
 
 def test_rfc7638_3_1_thumbprint_example():
@@ -49,7 +49,9 @@ def _user(**values):
 
 
 def test_core_5_3_2_empty_claims_are_omitted_not_null():
-    released = claims.for_scopes(_user(), ["openid", "profile", "email", "address", "phone"], sub="s1")
+    released = claims.for_userinfo(
+        _user(), scopes=["openid", "profile", "email", "address", "phone"], claims_request=None, sub="s1"
+    )
     assert released == {"sub": "s1", "preferred_username": "u"}
 
 
@@ -63,14 +65,14 @@ def test_core_5_4_scopes_release_only_their_claims():
         address_locality="London",
         address_country="UK",
     )
-    assert claims.for_scopes(user, ["openid", "email"], sub="s") == {
+    assert claims.for_userinfo(user, scopes=["openid", "email"], claims_request=None, sub="s") == {
         "sub": "s",
         "email": "a@example.org",
         "email_verified": True,
     }
-    profile = claims.for_scopes(user, ["openid", "profile"], sub="s")
+    profile = claims.for_userinfo(user, scopes=["openid", "profile"], claims_request=None, sub="s")
     assert profile["birthdate"] == "1815-12-10" and profile["given_name"] == "Ada" and "email" not in profile
-    address = claims.for_scopes(user, ["address"], sub="s")["address"]
+    address = claims.for_userinfo(user, scopes=["address"], claims_request=None, sub="s")["address"]
     assert address == {"locality": "London", "country": "UK", "formatted": "London\nUK"}
 
 
@@ -92,5 +94,7 @@ def test_response_params_keep_the_registered_query_and_use_fragment_for_tokens()
         "https://rp.example/cb?tenant=a", [("code", "c"), ("state", "s")], mode="query"
     )
     assert url == "https://rp.example/cb?tenant=a&code=c&state=s"
-    assert errors.response_mode_for("code", None) == "query"
-    assert errors.response_mode_for("id_token token", "query") == "fragment"
+    assert responses.effective_mode("code", None) == "query"
+    assert responses.effective_mode("code id_token", None) == "fragment"
+    assert responses.mode_problem("id_token token", "query")  # Multiple Response Types 2.1
+    assert responses.effective_mode("code", "form_post") == "form_post"

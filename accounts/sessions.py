@@ -1,0 +1,47 @@
+"""The sign-in session registry: which person authenticated in this browser, when, and how."""
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import SignIn
+
+SESSION_KEY = "portico_sid"
+
+# acr values (Core 2): "1" a single factor, "2" more than one (RFC 8176 "mfa").
+ACR_SINGLE_FACTOR = "1"
+ACR_MULTI_FACTOR = "2"
+ACR_VALUES = [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR]
+
+
+def acr_for(amr: list[str]) -> str:
+    return ACR_MULTI_FACTOR if "mfa" in amr else ACR_SINGLE_FACTOR
+
+
+def start(request: HttpRequest, user, *, amr: list[str]) -> SignIn:
+    """Record a sign-in that just happened in this browser (called after django.contrib.auth.login, which
+    has already given the session a new key)."""
+    sign_in = SignIn.objects.create(
+        user=user,
+        session_key=request.session.session_key or "",
+        amr=amr,
+        acr=acr_for(amr),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+    request.session[SESSION_KEY] = sign_in.sid
+    return sign_in
+
+
+def current(request: HttpRequest) -> SignIn | None:
+    """This browser's live sign-in for the signed-in user, if any."""
+    sid = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    user = getattr(request, "user", None)
+    if not sid or user is None or not user.is_authenticated:
+        return None
+    return SignIn.objects.filter(sid=sid, user=user, ended_at__isnull=True).first()
+
+
+def end(request: HttpRequest) -> None:
+    sid = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if sid:
+        SignIn.objects.filter(sid=sid, ended_at__isnull=True).update(ended_at=timezone.now())

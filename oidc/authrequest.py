@@ -1,0 +1,176 @@
+"""OpenID Connect authentication request parameters (Core 3.1.2.1) parsed into a frozen value, and the
+decision of what the request needs from the person before a response can be issued. Pure: no HTTP."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from . import subjects, tokens
+
+PROMPTS = frozenset({"none", "login", "consent", "select_account", "create"})
+DISPLAYS = frozenset({"page", "popup", "touch", "wap"})
+CLAIM_TARGETS = ("id_token", "userinfo")
+
+
+@dataclass(frozen=True)
+class RequestError(Exception):
+    """An error for the registered redirect URI (Core 3.1.2.6)."""
+
+    error: str
+    description: str
+
+
+@dataclass(frozen=True)
+class AuthRequest:
+    prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
+    login_hint: str = ""
+    hint_sub: str | None = None  # the sub of a verified id_token_hint
+    acr_values: tuple[str, ...] = ()
+    ui_locales: tuple[str, ...] = ()
+    display: str = "page"
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def silent(self) -> bool:
+        return "none" in self.prompt
+
+
+def _prompt(value: str) -> frozenset[str]:
+    prompt = frozenset(value.split())
+    unknown = prompt - PROMPTS
+    if unknown:
+        raise RequestError("invalid_request", f"unsupported prompt value: {' '.join(sorted(unknown))}")
+    if "none" in prompt and len(prompt) > 1:
+        raise RequestError(
+            "invalid_request", "prompt=none cannot be combined with other values (Core 3.1.2.1)"
+        )
+    return prompt
+
+
+def _max_age(value: str | None, default: int | None) -> int | None:
+    """Core 3.1.2.1: a request's max_age overrides the client's registered default_max_age."""
+    if value is None or value == "":
+        return default
+    if not value.isdigit():
+        raise RequestError("invalid_request", "max_age must be a non-negative number of seconds")
+    return int(value)
+
+
+def parse_claims(value: str | None) -> dict[str, Any]:
+    """Core 5.5: {"id_token": {...}, "userinfo": {...}}, each claim null or {essential, value, values}."""
+    if not value:
+        return {}
+    try:
+        document = json.loads(value)
+    except ValueError as exc:
+        raise RequestError("invalid_request", "claims must be a JSON object (Core 5.5)") from exc
+    if not isinstance(document, dict):
+        raise RequestError("invalid_request", "claims must be a JSON object (Core 5.5)")
+    parsed: dict[str, Any] = {}
+    for target in CLAIM_TARGETS:
+        members = document.get(target)
+        if members is None:
+            continue
+        if not isinstance(members, dict):
+            raise RequestError("invalid_request", f"claims.{target} must be a JSON object")
+        for name, spec in members.items():
+            if spec is not None and not isinstance(spec, dict):
+                raise RequestError("invalid_request", f"claims.{target}.{name} must be null or an object")
+            if isinstance(spec, dict) and "values" in spec and not isinstance(spec["values"], list):
+                raise RequestError("invalid_request", f"claims.{target}.{name}.values must be an array")
+        parsed[target] = members
+    return parsed
+
+
+def _hint_sub(value: str | None, client) -> str | None:
+    """Core 3.1.2.1: an id_token we issued (expired ones too), signature checked; returns its sub."""
+    if not value:
+        return None
+    claims = tokens.verify_own_jwt(value, verify_exp=False)
+    audience = claims.get("aud") if claims else None
+    audiences = audience if isinstance(audience, list) else [audience]
+    if claims is None or "sub" not in claims or client.client_id not in audiences:
+        raise RequestError(
+            "invalid_request", "id_token_hint is not an ID token this server issued to this client"
+        )
+    return str(claims["sub"])
+
+
+def parse(params, client) -> AuthRequest:
+    display = params.get("display") or "page"
+    if display not in DISPLAYS:
+        raise RequestError("invalid_request", f"unsupported display value: {display}")
+    return AuthRequest(
+        prompt=_prompt(params.get("prompt", "")),
+        max_age=_max_age(params.get("max_age"), client.default_max_age),
+        login_hint=params.get("login_hint", "")[:254],
+        hint_sub=_hint_sub(params.get("id_token_hint"), client),
+        acr_values=tuple(params.get("acr_values", "").split()),
+        ui_locales=tuple(params.get("ui_locales", "").split()),
+        display=display,
+        claims=parse_claims(params.get("claims")),
+    )
+
+
+# ---- what the request needs ----------------------------------------------------------------------------
+
+LOGIN = "login"
+SELECT_ACCOUNT = "select_account"
+CONSENT = "consent"
+ISSUE = "issue"
+
+
+def _requested_sub(request: AuthRequest) -> str | None:
+    """Core 5.5.1: claims.id_token.sub.value asks for one particular person."""
+    spec = request.claims.get("id_token", {}).get("sub")
+    return str(spec["value"]) if isinstance(spec, dict) and "value" in spec else None
+
+
+def needs_authentication(
+    request: AuthRequest, *, user, client, auth_time: datetime | None, now: datetime, fresh: bool
+) -> str | None:
+    """Why the person must (re-)authenticate, or None. `fresh`: they just did, for this very request."""
+    if user is None or auth_time is None:
+        return "The user is not signed in."
+    if fresh:
+        return None
+    if "login" in request.prompt:
+        return "Re-authentication was requested (prompt=login)."
+    if request.max_age is not None and (now - auth_time).total_seconds() > request.max_age:
+        return "The sign-in is older than max_age."
+    sub = subjects.sub_for(user, client)
+    if request.hint_sub is not None and request.hint_sub != sub:
+        return "The signed-in user is not the one id_token_hint names."
+    wanted = _requested_sub(request)
+    if wanted is not None and wanted != sub:
+        return "The signed-in user is not the one the claims request names."
+    return None
+
+
+def next_step(
+    request: AuthRequest,
+    *,
+    user,
+    client,
+    auth_time: datetime | None,
+    now: datetime,
+    fresh: bool,
+    consent_needed: bool,
+) -> tuple[str, str]:
+    """(step, reason). With prompt=none a step other than ISSUE becomes the matching error (Core 3.1.2.6)."""
+    reason = needs_authentication(
+        request, user=user, client=client, auth_time=auth_time, now=now, fresh=fresh
+    )
+    if reason:
+        if request.silent:
+            raise RequestError("login_required", reason)
+        return LOGIN, reason
+    if "select_account" in request.prompt and not fresh:
+        return SELECT_ACCOUNT, "Account selection was requested."
+    if consent_needed or "consent" in request.prompt:
+        if request.silent:
+            raise RequestError("consent_required", "The user has not consented to this request yet.")
+        return CONSENT, ""
+    return ISSUE, ""

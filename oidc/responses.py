@@ -1,0 +1,44 @@
+"""Authorization response modes (OAuth 2.0 Multiple Response Types 2 and 5, OAuth 2.0 Form Post Response
+Mode): where the parameters of a response (or an error) travel."""
+
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from django.shortcuts import render
+
+MODES = ("query", "fragment", "form_post")
+TOKEN_RESPONSE_PARTS = {"token", "id_token"}
+
+
+def default_mode(response_type: str) -> str:
+    """Multiple Response Types 5: code -> query; anything returning a token -> fragment."""
+    return "fragment" if TOKEN_RESPONSE_PARTS & set(response_type.split()) else "query"
+
+
+def mode_problem(response_type: str, requested: str | None) -> str:
+    """Multiple Response Types 2.1: tokens never travel in a query string."""
+    if requested in (None, ""):
+        return ""
+    if requested not in MODES:
+        return f"unsupported response_mode: {requested}"
+    if requested == "query" and TOKEN_RESPONSE_PARTS & set(response_type.split()):
+        return "response_mode=query cannot carry tokens; use fragment or form_post"
+    return ""
+
+
+def effective_mode(response_type: str, requested: str | None) -> str:
+    return (
+        requested
+        if requested in MODES and not mode_problem(response_type, requested)
+        else default_mode(response_type)
+    )
+
+
+def form_post(request, uri: str):
+    """Form Post Response Mode 2: the parameters oauthlib put in the fragment, POSTed to the redirect URI by
+    an auto-submitting page (a button when scripts are off)."""
+    scheme, netloc, path, query, fragment = urlsplit(uri)
+    action = urlunsplit((scheme, netloc, path, query, ""))
+    fields = parse_qsl(fragment, keep_blank_values=True)
+    response = render(request, "oidc/form_post.html", {"action": action, "fields": fields})
+    response["Cache-Control"] = "no-store"
+    return response
