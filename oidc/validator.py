@@ -71,6 +71,13 @@ class PorticoValidator(OAuth2Validator):
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         return grant_type in client.grant_types
 
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
+        """Core 3.1.2.1: redirect_uri is REQUIRED in OpenID Connect requests; only plain OAuth 2.0 requests
+        may fall back to a single registered URI (RFC 6749 3.1.2.3)."""
+        if "openid" in (request.scope or "").split():
+            return None
+        return super().get_default_redirect_uri(client_id, request, *args, **kwargs)
+
     def validate_scopes(self, client_id, scopes_, client, request, *args, **kwargs):
         """RFC 6749 3.3: the admin scope only for a management client's own client_credentials token."""
         if scopes.admin_requested(scopes_):

@@ -172,6 +172,7 @@ class AuthorizeView(AuthorizationMixin, View):
             return self.respond_error(error)
         client = Client.objects.get(client_id=credentials["client_id"])
         response_type = credentials.get("response_type", "")
+        credentials["response_mode"] = params.get("response_mode") or None
         problem = responses.mode_problem(response_type, params.get("response_mode"))
         if problem:
             return self.respond_with_error(credentials, client, "invalid_request", problem)
