@@ -30,8 +30,8 @@ def metadata() -> dict:
         "acr_values_supported": sessions.ACR_VALUES,
         "display_values_supported": sorted(authrequest.DISPLAYS),
         "claim_types_supported": ["normal"],
-        "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
-        "claims_locales_supported": [code for code, _name in settings.LANGUAGES],
+        # Only languages the hosted pages are actually translated into (claims are not localized).
+        "ui_locales_supported": [settings.LANGUAGE_CODE],
         "id_token_signing_alg_values_supported": conf.signing_algs(),
         "userinfo_signing_alg_values_supported": conf.signing_algs(),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
