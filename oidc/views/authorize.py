@@ -118,10 +118,10 @@ class AuthorizationMixin(OAuthLibMixin):
             schemes=client.get_allowed_schemes(),
         )
 
-    def issue(self, client: Client, scopes: list[str], credentials: dict):
+    def issue(self, client: Client, scopes: list[str], credentials: dict, sign_in=None):
         """Create the authorization response (code and/or tokens) for the signed-in user, carrying the
         sign-in's auth_time, sid, acr and amr (Core 2), in the requested response mode."""
-        sign_in = sessions.current(self.request)
+        sign_in = sign_in or sessions.current(self.request)
         if sign_in is None:
             return errors.error_page(
                 self.request, error="login_required", description="Your sign-in has ended. Please try again."
@@ -211,7 +211,7 @@ class AuthorizeView(AuthorizationMixin, View):
             return self._select_account(params, client, sign_in)
         if step == authrequest.CONSENT:
             return self._show_consent(client, scopes, extra_claims, credentials)
-        return self.issue(client, scopes, credentials)
+        return self.issue(client, scopes, credentials, sign_in)
 
     def _login(self, params, request: authrequest.AuthRequest):
         query = {"next": resume_url(params, kind="login")}

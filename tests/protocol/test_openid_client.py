@@ -30,12 +30,7 @@ def test_openid_client_code_flow_userinfo_and_refresh(live_server, issuer_at, ma
     )
     try:
         authorization_url = json.loads(process.stdout.readline())["authorization_url"]
-        outcome = UserAgent(issuer)._follow(
-            UserAgent(issuer).http.get(authorization_url, allow_redirects=False, timeout=10),
-            user=person,
-            consent="allow",
-            choose=None,
-        )
+        outcome = UserAgent(issuer).open(authorization_url, user=person)
         assert outcome.mode == "query" and "code" in outcome.params, outcome
         process.stdin.write(outcome.location + "\n")
         process.stdin.flush()

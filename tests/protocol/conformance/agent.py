@@ -80,6 +80,11 @@ class UserAgent:
             response = self.http.get(endpoint + "?" + urlencode(params), allow_redirects=False, timeout=10)
         return self._follow(response, user=user, consent=consent, choose=choose)
 
+    def open(self, url: str, *, user=None, consent: str | None = "allow") -> Outcome:
+        """Start from an authorization URL a client library built."""
+        response = self.http.get(url, allow_redirects=False, timeout=10)
+        return self._follow(response, user=user, consent=consent, choose=None)
+
     def _to_client(self, location: str) -> Outcome:
         parts = urlsplit(location)
         if parts.fragment:
