@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .clientinfo import client_ip, user_agent
 from .models import SignIn
 
 SESSION_KEY = "portico_sid"
@@ -25,8 +26,8 @@ def start(request: HttpRequest, user, *, amr: list[str]) -> SignIn:
         session_key=request.session.session_key or "",
         amr=amr,
         acr=acr_for(amr),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        user_agent=user_agent(request),
+        ip_address=client_ip(request),
     )
     request.session[SESSION_KEY] = sign_in.sid
     return sign_in

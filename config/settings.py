@@ -89,9 +89,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.UILocalesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SignInActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oidc.middleware.ContentSecurityPolicyMiddleware",
@@ -135,7 +137,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every worker process (sign-in throttling must be): the table is created by a migration.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portico_cache"}}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -160,6 +163,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default: a typed "example.com" means https
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -180,6 +184,35 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portico <no-reply@localhost>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+
+# Accounts (accounts/conf.py reads these).
+PORTICO_SIGNUP = os.environ.get("PORTICO_SIGNUP", "open" if DEBUG else "closed")
+if PORTICO_SIGNUP not in ("open", "invite", "closed"):
+    raise ImproperlyConfigured("PORTICO_SIGNUP must be open, invite or closed.")
+PORTICO_TERMS_URL = os.environ.get("PORTICO_TERMS_URL", "")
+PORTICO_PRIVACY_URL = os.environ.get("PORTICO_PRIVACY_URL", "")
+# The client address: REMOTE_ADDR, or the last hop of this header when a trusted reverse proxy sets it
+# (e.g. X-Forwarded-For). Never trusted unless configured: anyone can send the header.
+PORTICO_CLIENT_IP_HEADER = os.environ.get("PORTICO_CLIENT_IP_HEADER", "")
+PORTICO_REMEMBER_ME_DAYS = int(os.environ.get("PORTICO_REMEMBER_ME_DAYS", "30"))
+# Sign-in throttling per account and per client IP: after SLOW failures each attempt waits (doubling up to a
+# minute); after LOCK failures sign-in is paused for LOCK_MINUTES. Counted over LOCK_MINUTES.
+PORTICO_THROTTLE_ACCOUNT = (int(os.environ.get("PORTICO_THROTTLE_ACCOUNT_SLOW", "5")),
+                            int(os.environ.get("PORTICO_THROTTLE_ACCOUNT_LOCK", "10")))
+PORTICO_THROTTLE_IP = (int(os.environ.get("PORTICO_THROTTLE_IP_SLOW", "20")),
+                       int(os.environ.get("PORTICO_THROTTLE_IP_LOCK", "100")))
+PORTICO_THROTTLE_LOCK_MINUTES = int(os.environ.get("PORTICO_THROTTLE_LOCK_MINUTES", "15"))
+# WebAuthn relying party: the issuer's host and origin unless set (an IP address is not a valid RP ID).
+PORTICO_WEBAUTHN_RP_ID = os.environ.get("PORTICO_WEBAUTHN_RP_ID", "")
+PORTICO_WEBAUTHN_ORIGIN = os.environ.get("PORTICO_WEBAUTHN_ORIGIN", "")
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", "3600"))
 
 # Security headers. HTTPS-only settings follow the issuer's scheme, so a production issuer on https gets
 # the full set while a loopback development server keeps working over plain http.

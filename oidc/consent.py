@@ -3,6 +3,8 @@ requested claims (Core 5.5, kept as "claim:<name>" items)."""
 
 from collections.abc import Iterable
 
+from accounts import security_log
+
 from .models import Consent
 
 
@@ -19,11 +21,16 @@ def is_required(user, client, consent_items: Iterable[str]) -> bool:
     return consent is None or not consent.covers(consent_items)
 
 
-def record(user, client, consent_items: Iterable[str]) -> Consent:
+def record(user, client, consent_items: Iterable[str], request=None) -> Consent:
     consent, created = Consent.objects.get_or_create(
         user=user, client=client, defaults={"scopes": sorted(set(consent_items))}
     )
     if not created and not consent.covers(consent_items):
         consent.scopes = sorted(set(consent.scopes) | set(consent_items))
         consent.save(update_fields=["scopes", "updated"])
+    elif not created:
+        return consent
+    security_log.record(
+        user, security_log.Kind.CONSENT_GRANTED, request, app=client.name or client.client_id, granted=consent.scopes
+    )
     return consent

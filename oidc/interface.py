@@ -1,5 +1,7 @@
 """What accounts/ may ask of the provider, without importing its internals."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -21,4 +23,81 @@ def client_for_next(next_url: str) -> dict | None:
         "name": client.name or client.client_id,
         "logo_uri": web_url(client.logo_uri),
         "client_uri": web_url(client.client_uri),
+        "tos_uri": web_url(client.tos_uri),
+        "policy_uri": web_url(client.policy_uri),
     }
+
+
+@dataclass(frozen=True)
+class ConnectedApp:
+    client_id: str
+    name: str
+    logo_uri: str
+    client_uri: str
+    granted: list[str]  # human descriptions of scopes and individually requested claims
+    granted_at: datetime | None
+    last_used: datetime | None
+
+
+def connected_apps(user) -> list[ConnectedApp]:
+    """The apps a person has let in (a remembered consent) or that still hold their tokens."""
+    from django.db.models import Max
+
+    from . import claims, conf
+    from .metadata import web_url
+    from .models import AccessToken, Client, Consent, RefreshToken
+
+    consents = {c.client_id: c for c in Consent.objects.filter(user=user)}
+    used = dict(
+        AccessToken.objects.filter(user=user).values_list("application_id").annotate(last=Max("created"))
+    )
+    holding = set(used) | set(
+        RefreshToken.objects.filter(user=user, revoked__isnull=True).values_list("application_id", flat=True)
+    )
+    descriptions = conf.scopes()
+    apps = []
+    for client in Client.objects.filter(pk__in=set(consents) | holding).order_by("name"):
+        consent = consents.get(client.pk)
+        granted = []
+        for item in consent.scopes if consent else []:
+            if item.startswith("claim:"):
+                granted.append(str(claims.describe(item.removeprefix("claim:"))))
+            else:
+                granted.append(descriptions.get(item, item))
+        apps.append(
+            ConnectedApp(
+                client_id=client.client_id,
+                name=client.name or client.client_id,
+                logo_uri=web_url(client.logo_uri),
+                client_uri=web_url(client.client_uri),
+                granted=granted,
+                granted_at=consent.updated if consent else None,
+                last_used=used.get(client.pk),
+            )
+        )
+    return apps
+
+
+def remove_access(user, client_id: str) -> str | None:
+    """"Remove access": the consent is forgotten and every token and pending code the app holds for this
+    person is revoked. Returns the app's name, or None when it had nothing."""
+    from django.db import transaction
+    from django.utils import timezone
+    from oauth2_provider.models import revoke_access_token
+
+    from .models import AccessToken, Client, Consent, Grant, RefreshToken
+
+    client = Client.objects.filter(client_id=client_id).first()
+    if client is None:
+        return None
+    with transaction.atomic():
+        consents, _ = Consent.objects.filter(user=user, client=client).delete()
+        tokens = 0
+        for token in AccessToken.objects.filter(user=user, application=client):
+            revoke_access_token(token)
+            tokens += 1
+        tokens += RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True).update(
+            revoked=timezone.now()
+        )
+        Grant.objects.filter(user=user, application=client).delete()
+    return (client.name or client.client_id) if consents or tokens else None

@@ -298,5 +298,5 @@ class ConsentView(AuthorizationMixin, View):
             return self.respond_with_error(
                 credentials, client, "access_denied", "The user denied the request."
             )
-        consent.record(request.user, client, consent.items(entry["scopes"], entry.get("claims", [])))
+        consent.record(request.user, client, consent.items(entry["scopes"], entry.get("claims", [])), request)
         return self.issue(client, entry["scopes"], credentials)

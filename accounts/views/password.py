@@ -1,0 +1,68 @@
+"""Password reset by email and password change (Django's views, with our rules around them)."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from .. import flows, security_log, throttle
+from ..clientinfo import client_ip
+from ..forms import PortalPasswordResetForm
+
+Kind = security_log.Kind
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Always the same answer ("if an account uses this address, we sent a link"): no enumeration. Links
+    use Django's token, which dies with the password it was made for (single use) and after
+    PASSWORD_RESET_TIMEOUT."""
+
+    template_name = "accounts/password_reset_form.html"
+    form_class = PortalPasswordResetForm
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        keys = [f"{throttle.ip_key(client_ip(self.request))}:reset"]
+        if not throttle.check(keys).allowed:
+            form.add_error(None, _("Too many requests from your network. Try again later."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        throttle.record_failure(keys)  # bounds the mail one network can make us send
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        flows.end_all_sign_ins(user)  # whoever else was signed in is signed out
+        if not user.email_verified:
+            # Following the link proved the address.
+            user.email_verified = True
+            user.save(update_fields=["email_verified", "updated_at"])
+        security_log.record(user, Kind.PASSWORD_RESET, self.request)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Needs the current password; keeps this browser signed in and signs out every other one."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:security")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        ended = flows.end_other_sign_ins(self.request, self.request.user)
+        security_log.record(self.request.user, Kind.PASSWORD_CHANGED, self.request, other_sessions_ended=ended)
+        messages.success(self.request, _("Your password was changed. Other devices were signed out."))
+        return response

@@ -1,0 +1,194 @@
+"""Signing in: password (with throttling), the second factor, passkeys, signing out."""
+
+import json
+
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from oidc.interface import client_for_next
+
+from .. import conf, flows, mfa, passkeys, security_log, throttle, verification
+from ..clientinfo import client_ip
+from ..forms import LoginForm, SecondFactorForm, find_user
+
+Kind = security_log.Kind
+
+
+def _throttled_message(decision: throttle.Decision) -> str:
+    minutes = (decision.retry_after + 59) // 60
+    if decision.retry_after > 90:
+        return _("Too many attempts. Sign-in is paused for about %(minutes)d minutes.") % {"minutes": minutes}
+    return _("Too many attempts. Wait %(seconds)d seconds and try again.") % {"seconds": max(decision.retry_after, 1)}
+
+
+@method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+
+    def get_initial(self):
+        # Core 3.1.2.1 login_hint: pre-fill the identifier the app already knows.
+        return {"username": self.request.GET.get("login_hint", "")[:254]}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        next_url = self.get_redirect_url()
+        context["asking_client"] = client_for_next(next_url)
+        context["signup_url"] = (
+            reverse("accounts:signup") + ("?" + urlencode({"next": next_url}) if next_url else "")
+            if conf.signup_enabled()
+            else ""
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        identifier = request.POST.get("username", "")[:254]
+        account_key = throttle.account_key(identifier, find_user(identifier))
+        keys = [account_key, throttle.ip_key(client_ip(request))]
+        decision = throttle.check(keys)
+        if not decision.allowed:
+            # Refused before the password is looked at; identical for existing and unknown accounts.
+            context = self.get_context_data(form=form, notice=_throttled_message(decision))
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(decision.retry_after)
+            return response
+        if not form.is_valid():
+            locked = throttle.record_failure(keys)
+            known = find_user(identifier)
+            if known is not None:
+                security_log.record(known, Kind.SIGN_IN_FAILED, request)
+                if locked:
+                    security_log.record(known, Kind.SIGN_IN_LOCKED, request)
+            return self.form_invalid(form)
+        throttle.clear(account_key)
+        user = form.get_user()
+        next_url = flows.safe_next(request, self.get_redirect_url())
+        if user.self_registered and not user.email_verified:
+            return _verify_first(request, user, next_url)
+        remember = bool(form.cleaned_data.get("remember"))
+        if mfa.has_second_factor(user):
+            mfa.stash(request, user, amr=["pwd"], remember=remember, next_url=next_url)
+            return HttpResponseRedirect(reverse("accounts:second-factor"))
+        flows.complete_sign_in(request, user, amr=["pwd"], remember=remember)
+        return flows.redirect_after_sign_in(request, next_url)
+
+
+def _verify_first(request, user, next_url):
+    """A signed-up account signs in once its address is proved (otherwise someone could pre-register a
+    victim's address and wait). A fresh link is sent at most every five minutes."""
+    if cache.add(f"portico:verify-resent:{user.pk}", 1, timeout=300):
+        verification.send_link(user, user.email, next_url)
+    return render(request, "accounts/verify_first.html", {"email": user.email}, status=403)
+
+
+@method_decorator([sensitive_post_parameters("code"), never_cache], name="dispatch")
+class SecondFactorView(View):
+    """The second step of a sign-in: authenticator code, recovery code, or passkey."""
+
+    template_name = "accounts/second_factor.html"
+
+    def _context(self, pending, form, **extra):
+        return {
+            "form": form,
+            "has_totp": mfa.has_totp(pending.user),
+            "has_passkeys": pending.user.passkeys.exists(),
+            "asking_client": client_for_next(pending.next),
+            **extra,
+        }
+
+    def get(self, request):
+        pending = mfa.pending(request)
+        if pending is None:
+            return HttpResponseRedirect(reverse("accounts:login"))
+        return render(request, self.template_name, self._context(pending, SecondFactorForm()))
+
+    def post(self, request):
+        pending = mfa.pending(request)
+        if pending is None:
+            return HttpResponseRedirect(reverse("accounts:login"))
+        keys = [throttle.account_key("", pending.user), throttle.ip_key(client_ip(request))]
+        decision = throttle.check(keys)
+        form = SecondFactorForm(request.POST)
+        if not decision.allowed:
+            mfa.clear_pending(request)
+            context = self._context(pending, form, notice=_throttled_message(decision))
+            return render(request, self.template_name, context, status=429)
+        if form.is_valid():
+            code = form.cleaned_data["code"]
+            if mfa.verify_totp(pending.user, code):
+                flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
+                throttle.clear(keys[0])
+                return flows.redirect_after_sign_in(request, pending.next)
+            if mfa.use_recovery_code(pending.user, code):
+                security_log.record(pending.user, Kind.RECOVERY_CODE_USED, request,
+                                    left=mfa.recovery_codes_left(pending.user))
+                flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
+                throttle.clear(keys[0])
+                return flows.redirect_after_sign_in(request, pending.next)
+            throttle.record_failure(keys)
+            security_log.record(pending.user, Kind.SIGN_IN_FAILED, request, step="second factor")
+            form.add_error("code", _("That code is not right, or was already used. Try the current code."))
+        return render(request, self.template_name, self._context(pending, form), status=200)
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@require_POST
+@never_cache
+def passkey_options(request):
+    """Options for navigator.credentials.get(): the pending user's passkeys for a second factor, any
+    discoverable passkey for a passwordless sign-in."""
+    pending = mfa.pending(request) if _json_body(request).get("second_factor") else None
+    options = passkeys.authentication_options(request, pending.user if pending else None)
+    return JsonResponse(json.loads(options))
+
+
+@require_POST
+@never_cache
+def passkey_sign_in(request):
+    body = _json_body(request)
+    pending = mfa.pending(request) if body.get("second_factor") else None
+    ip_key = throttle.ip_key(client_ip(request))
+    decision = throttle.check([ip_key])
+    if not decision.allowed:
+        return JsonResponse({"error": _throttled_message(decision)}, status=429)
+    try:
+        passkey, amr = passkeys.authenticate(
+            request, json.dumps(body.get("credential", {})), user=pending.user if pending else None
+        )
+    except passkeys.PasskeyError as error:
+        throttle.record_failure([ip_key])
+        return JsonResponse({"error": str(error)}, status=400)
+    if pending is not None:
+        flows.complete_sign_in(request, passkey.user, amr=[*pending.amr, *amr, "mfa"], remember=pending.remember)
+        next_url = pending.next
+    else:
+        flows.complete_sign_in(request, passkey.user, amr=amr, remember=bool(body.get("remember")))
+        next_url = flows.safe_next(request, str(body.get("next", "")))
+    return JsonResponse({"redirect": flows.redirect_after_sign_in(request, next_url).url})
+
+
+class LogoutView(auth_views.LogoutView):
+    template_name = "accounts/logged_out.html"
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            security_log.record(request.user, Kind.SIGN_OUT, request)
+        return super().post(request, *args, **kwargs)
