@@ -118,6 +118,9 @@ class ProfileForm(forms.ModelForm):
     """The standard claims a person maintains themselves (Core 5.1), validated to their specified formats."""
 
     email = forms.EmailField(label=_("Email"), max_length=254)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    picture = forms.URLField(label=_("Picture (URL)"), required=False, assume_scheme="https")
+    profile = forms.URLField(label=_("Profile page (URL)"), required=False, assume_scheme="https")
 
     class Meta:
         model = User

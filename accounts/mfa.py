@@ -61,9 +61,12 @@ def totp_matches(secret: str, code: str, *, now: float | None = None) -> int | N
     return None
 
 
-def enable_totp(user, secret: str) -> TOTPDevice:
+def enable_totp(user, secret: str, *, used_step: int = 0) -> TOTPDevice:
+    """used_step: the step of the code that proved the set-up, which cannot then sign in a second time."""
     TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, secret_encrypted=keys.encrypt(secret.encode()))
+    return TOTPDevice.objects.create(
+        user=user, secret_encrypted=keys.encrypt(secret.encode()), last_step=used_step
+    )
 
 
 def verify_totp(user, code: str, *, now: float | None = None) -> bool:

@@ -163,7 +163,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default: a typed "example.com" means https
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

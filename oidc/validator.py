@@ -125,6 +125,8 @@ class PorticoValidator(OAuth2Validator):
         grant = self._grant(code, request)
         if grant is None or grant.application_id != client.pk:
             return False
+        if not grant.user.is_active:
+            return False  # a person disabled between consent and redemption gets nothing
         if grant.redeemed_at is not None:
             # RFC 6749 4.1.2: a replayed code revokes the tokens its first use issued.
             self._revoke_tokens_from(grant)

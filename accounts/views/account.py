@@ -160,8 +160,9 @@ class TOTPSetupView(View):
     def post(self, request):
         form = TOTPSetupForm(request.POST)
         secret = self._secret(request)
-        if form.is_valid() and mfa.totp_matches(secret, form.cleaned_data["code"]) is not None:
-            mfa.enable_totp(request.user, secret)
+        step = mfa.totp_matches(secret, form.cleaned_data["code"]) if form.is_valid() else None
+        if step is not None:
+            mfa.enable_totp(request.user, secret, used_step=step)
             request.session.pop(TOTP_SETUP_KEY, None)
             codes = mfa.new_recovery_codes(request.user)
             security_log.record(request.user, Kind.TOTP_ENABLED, request)

@@ -92,11 +92,12 @@ class SignUpView(View):
             # The same page as for a new account; the owner of the address learns someone tried.
             emails.send("account_exists", to=existing.email, context={"user": existing})
         else:
-            self._create(form, invitation, next_url)
+            user = self._create(form, invitation)
+            verification.send_link(user, user.email, next_url)
         return render(request, "accounts/check_email.html", {"email": email})
 
     @transaction.atomic
-    def _create(self, form, invitation, next_url):
+    def _create(self, form, invitation):
         data = form.cleaned_data
         user = User(
             username=_username_for(data["email"]),
@@ -110,7 +111,7 @@ class SignUpView(View):
         if invitation is not None:
             invitations.consume(invitation, user)
         security_log.record(user, Kind.ACCOUNT_CREATED, self.request)
-        transaction.on_commit(lambda: verification.send_link(user, user.email, next_url))
+        return user
 
 
 @never_cache

@@ -1,0 +1,21 @@
+"""Helpers for the accounts tests: a sign-in through the real login form, reading links out of sent mail."""
+
+import re
+
+from django.core import mail
+from django.test import Client as Browser
+
+LINK = re.compile(r"https?://\S+")
+
+
+def sign_in(browser: Browser, identifier: str, password: str, **extra):
+    return browser.post("/login", {"username": identifier, "password": password, **extra})
+
+
+def last_link(to: str | None = None) -> str:
+    message = [m for m in mail.outbox if to is None or to in m.to][-1]
+    return LINK.findall(message.body)[0]
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
