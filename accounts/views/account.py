@@ -95,6 +95,7 @@ def session_list(request):
         }
         for s in SignIn.objects.filter(user=request.user, ended_at__isnull=True)
     ]
+    rows.sort(key=lambda row: not row["current"])  # this device first
     return render(request, "accounts/sessions.html", {"sessions": rows})
 
 
