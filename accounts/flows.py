@@ -29,9 +29,13 @@ def complete_sign_in(request: HttpRequest, user, *, amr: list[str], remember: bo
     """Sign the person in with a new session id (login() cycles the key: no fixation), record how (amr feeds
     the sign-in registry, hence acr/amr in id_tokens), and apply "keep me signed in"."""
     mfa.clear_pending(request)
+    previous = sessions.current(request)
     request.portico_amr = list(dict.fromkeys(amr))  # type: ignore[attr-defined]
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.set_expiry(conf.remember_me_seconds() if remember else 0)
+    if previous is not None:
+        # Re-authentication (prompt=login, a step-up) replaces this browser's earlier sign-in.
+        SignIn.objects.filter(pk=previous.pk, ended_at__isnull=True).update(ended_at=timezone.now())
     security_log.record(user, Kind.SIGN_IN, request, amr=request.portico_amr)  # type: ignore[attr-defined]
 
 

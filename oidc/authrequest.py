@@ -117,9 +117,43 @@ def parse(params, client) -> AuthRequest:
 # ---- what the request needs ----------------------------------------------------------------------------
 
 LOGIN = "login"
+CREATE = "create"
+STEP_UP = "step_up"
 SELECT_ACCOUNT = "select_account"
 CONSENT = "consent"
 ISSUE = "issue"
+
+# acr levels (accounts/sessions.py): "1" one factor, "2" more than one. Higher satisfies lower.
+ACR_LEVELS = ("1", "2")
+
+
+def wanted_acr(request: AuthRequest) -> tuple[str | None, bool]:
+    """(level, essential). An essential acr claim (Core 5.5.1.1) is met by any of its values, so the lowest
+    known one counts; acr_values (Core 3.1.2.1) is a voluntary list in order of preference."""
+    spec = request.claims.get("id_token", {}).get("acr")
+    if isinstance(spec, dict) and spec.get("essential"):
+        values = spec.get("values") or ([spec["value"]] if "value" in spec else [])
+        known = [v for v in ACR_LEVELS if v in values]
+        if values:
+            return (known[0] if known else "unknown"), True
+    preferred = [v for v in request.acr_values if v in ACR_LEVELS]
+    return (preferred[0] if preferred else None), False
+
+
+def acr_problem(request: AuthRequest, *, acr: str, can_step_up: bool) -> str | None:
+    """STEP_UP when a second factor is wanted and available, else None; an essential level that cannot be
+    met is an error (OpenID Connect Unmet Authentication Requirements 1.0)."""
+    level, essential = wanted_acr(request)
+    if level is None or (level in ACR_LEVELS and ACR_LEVELS.index(acr or "1") >= ACR_LEVELS.index(level)):
+        return None
+    if level in ACR_LEVELS and can_step_up:
+        return STEP_UP
+    if essential:
+        raise RequestError(
+            "unmet_authentication_requirements",
+            "The requested authentication context (acr) cannot be met for this user.",
+        )
+    return None
 
 
 def _requested_sub(request: AuthRequest) -> str | None:
@@ -158,8 +192,13 @@ def next_step(
     now: datetime,
     fresh: bool,
     consent_needed: bool,
+    acr: str = "1",
+    can_step_up: bool = False,
+    signup_enabled: bool = False,
 ) -> tuple[str, str]:
     """(step, reason). With prompt=none a step other than ISSUE becomes the matching error (Core 3.1.2.6)."""
+    if "create" in request.prompt and signup_enabled and not fresh:
+        return CREATE, "Account creation was requested (prompt=create)."
     reason = needs_authentication(
         request, user=user, client=client, auth_time=auth_time, now=now, fresh=fresh
     )
@@ -167,6 +206,10 @@ def next_step(
         if request.silent:
             raise RequestError("login_required", reason)
         return LOGIN, reason
+    if acr_problem(request, acr=acr, can_step_up=can_step_up) == STEP_UP:
+        if request.silent:
+            raise RequestError("interaction_required", "A second factor is needed for the requested acr.")
+        return STEP_UP, "A second factor was requested (acr_values)."
     if "select_account" in request.prompt and not fresh:
         return SELECT_ACCOUNT, "Account selection was requested."
     if consent_needed or "consent" in request.prompt:

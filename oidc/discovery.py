@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from accounts import conf as accounts_conf
 from accounts import sessions
 
 from . import authrequest, claims, conf, pkce, responses
@@ -42,7 +43,9 @@ def metadata() -> dict:
         "introspection_endpoint_auth_methods_supported": [m for m in AUTH_METHODS if m != "none"],
         "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
         "code_challenge_methods_supported": list(pkce.SUPPORTED_METHODS),
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        # "create" (Initiating User Registration via OpenID Connect 1.0) only while sign-up is open.
+        "prompt_values_supported": ["none", "login", "consent", "select_account"]
+        + (["create"] if accounts_conf.signup_enabled() else []),
         "claims_supported": claims.SUPPORTED_CLAIMS,
         "claims_parameter_supported": True,
         "request_parameter_supported": False,

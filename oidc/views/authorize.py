@@ -23,7 +23,8 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from accounts import sessions
+from accounts import conf as accounts_conf
+from accounts import mfa, sessions
 
 from .. import authrequest, claims, conf, consent, errors, responses
 from ..models import Client, SessionClient
@@ -202,11 +203,28 @@ class AuthorizeView(AuthorizationMixin, View):
                 fresh=_resumed(params, sign_in),
                 consent_needed=user is not None
                 and consent.is_required(user, client, consent.items(scopes, extra_claims)),
+                acr=sign_in.acr if sign_in else "1",
+                can_step_up=user is not None and mfa.has_second_factor(user),
+                signup_enabled=accounts_conf.signup_enabled(),
             )
         except authrequest.RequestError as error:
             return self.respond_with_error(credentials, client, error.error, error.description)
         if step == authrequest.LOGIN:
             return self._login(params, request)
+        if step == authrequest.CREATE:
+            return HttpResponseRedirect(
+                reverse("accounts:signup") + "?" + urlencode({"next": resume_url(params, kind="login")})
+            )
+        if step == authrequest.STEP_UP:
+            # The second factor alone, for the person already signed in; a new sign-in (acr "2") results.
+            mfa.stash(
+                self.request,
+                user,
+                amr=list(sign_in.amr),
+                remember=not self.request.session.get_expire_at_browser_close(),
+                next_url=resume_url(params, kind="login"),
+            )
+            return HttpResponseRedirect(reverse("accounts:second-factor"))
         if step == authrequest.SELECT_ACCOUNT:
             return self._select_account(params, client, sign_in)
         if step == authrequest.CONSENT:

@@ -1,6 +1,7 @@
 """A person's own journeys through the hosted pages, in Debian's chromium (screenshots in artifacts/)."""
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -77,7 +78,7 @@ def test_register_verify_sign_in_enrol_totp_then_sign_in_with_totp_consent_and_b
     _sign_in(page, "new.person@example.org", PASSWORD)
     page.wait_for_url("**/login/verify")
     shot("6-second-step")
-    page.get_by_label("Code").fill(totp.at(int(__import__("time").time()) + 30))  # the next code: each works once
+    page.get_by_label("Code").fill(totp.at(int(time.time()) + 30))  # the next code: each works once
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/authorize?**")
     shot("7-consent")
