@@ -1,8 +1,11 @@
 """Sign-up (PORTICO_SIGNUP open | invite | closed) and email verification by signed link."""
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client as Browser
 
 from accounts import invitations, verification
@@ -118,3 +121,23 @@ def test_verification_links_that_do_not_verify(make_user):
     assert expired is None
     user.refresh_from_db()
     assert not user.email_verified
+
+
+def test_invitation_from_the_command_and_from_the_admin(settings, admin_client):
+    settings.PORTICO_SIGNUP = "invite"
+    out = io.StringIO()
+    call_command("accounts_invite", "--email", "new.person@example.org", "--send", stdout=out)
+    link = out.getvalue().split(": ", 1)[1].strip()
+    assert mail.outbox[-1].to == ["new.person@example.org"] and link in mail.outbox[-1].body
+    code = link.split("invite=")[1]
+    assert "Check your email" in Browser().post("/signup", {**GOOD, "invitation": code}).content.decode()
+    added = admin_client.post(
+        "/admin/accounts/invitation/add/",
+        {"email": "", "note": "for the team", "expires_at_0": "2099-01-01", "expires_at_1": "00:00:00"},
+        follow=True,
+    )
+    shown = [str(m) for m in added.context["messages"] if "invite=" in str(m)]
+    admin_code = shown[0].split("invite=")[1]
+    response = Browser().post("/signup", {**GOOD, "email": "second@example.org", "invitation": admin_code})
+    assert "Check your email" in response.content.decode()
+    assert User.objects.count() == 3  # admin + two invited
