@@ -366,3 +366,18 @@ def test_oidcc_request_uri_unsigned_and_signed_are_rejected_as_unsupported(
         "state": params["state"],
         "iss": op,
     }
+
+
+def test_a_key_registered_for_another_alg_is_not_used_rfc8725_3_1(op, browser, register):
+    key = client_key("RS256")
+    jwks = public_jwks(key)
+    jwks["keys"][0]["alg"] = "PS256"  # the client said this key signs PS256 only
+    rp = register(jwks=jwks)
+    inner = _inner(rp, op)
+    _assert_error(
+        browser.authorize(_outer(rp, request_object(inner, key, alg="RS256"))),
+        op,
+        error="invalid_request_object",
+        description="the request object's signature does not verify with the client's keys",
+        state=inner["state"],
+    )
