@@ -99,23 +99,7 @@ def audiences(endpoint: str = "") -> list[str]:
 def _candidate_keys(client: Client, header: dict, *, refresh: bool) -> list:
     if client.token_endpoint_auth_method == "client_secret_jwt":
         return clients.hmac_secrets(client)
-    if client.jwks:
-        document = client.jwks
-    elif client.jwks_uri:
-        document = fetch.cached_json(client.jwks_uri, refresh=refresh)
-    else:
-        return []
-    found = []
-    for entry in document.get("keys", []) if isinstance(document, dict) else []:
-        if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
-            continue
-        if header.get("kid") and entry.get("kid") != header["kid"]:
-            continue
-        try:
-            found.append(jwt.PyJWK(entry, algorithm=header["alg"]).key)
-        except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, ValueError, TypeError):
-            continue
-    return found
+    return clients.public_keys(client, alg=header["alg"], kid=header.get("kid"), refresh=refresh)
 
 
 def verify_assertion(assertion: str, *, claimed_client_id: str | None, endpoint: str = "") -> Client | None:

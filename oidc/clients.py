@@ -9,6 +9,7 @@ overlap so a deployment can switch without downtime.
 from dataclasses import dataclass
 from datetime import timedelta
 
+import jwt
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import revoke_access_token
 
-from . import conf, keys
+from . import conf, fetch, keys
 from .models import AccessToken, Client, Consent, Grant, RefreshToken
 
 
@@ -108,6 +109,31 @@ def hmac_secrets(client: Client) -> list[bytes]:
     found = [keys.decrypt(client.client_secret_encrypted)] if client.client_secret_encrypted else []
     if _previous_valid(client) and client.previous_client_secret_encrypted:
         found.append(keys.decrypt(client.previous_client_secret_encrypted))
+    return found
+
+
+def public_keys(client: Client, *, alg: str, kid: str | None, refresh: bool = False) -> list:
+    """The client's registered public keys (jwks, or the document at jwks_uri through the SSRF-safe fetcher)
+    that may verify a JWS with `alg` (and `kid`, when the header names one). A key whose JWK names another
+    algorithm, or that is not a signing key, is never used (RFC 8725 3.1). Raises fetch.FetchError."""
+    if client.jwks:
+        document = client.jwks
+    elif client.jwks_uri:
+        document = fetch.cached_json(client.jwks_uri, refresh=refresh)
+    else:
+        return []
+    found = []
+    for entry in document.get("keys", []) if isinstance(document, dict) else []:
+        if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+            continue
+        if kid and entry.get("kid") != kid:
+            continue
+        if entry.get("alg", alg) != alg:
+            continue
+        try:
+            found.append(jwt.PyJWK(entry, algorithm=alg).key)
+        except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, ValueError, TypeError):
+            continue
     return found
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts import conf as accounts_conf
 from accounts import sessions
 
-from . import authrequest, claims, conf, pkce, responses
+from . import authrequest, claims, conf, pkce, request_objects, responses
 from .models import ASSERTION_ALGS, AUTH_METHODS, RESPONSE_TYPES
 
 ASSERTION_SIGNING_ALGS = ASSERTION_ALGS["client_secret_jwt"] + ASSERTION_ALGS["private_key_jwt"]
@@ -48,7 +48,10 @@ def metadata() -> dict:
         + (["create"] if accounts_conf.signup_enabled() else []),
         "claims_supported": claims.SUPPORTED_CLAIMS,
         "claims_parameter_supported": True,
-        "request_parameter_supported": False,
+        # Core 6.1: request objects by value, signed with the client's registered key (or unsigned only
+        # for a client that registered "none"); request_uri (Core 6.2) is answered request_uri_not_supported.
+        "request_parameter_supported": True,
+        "request_object_signing_alg_values_supported": request_objects.ALGS,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
     }

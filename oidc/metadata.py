@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import conf, keys
+from . import conf
 
 if TYPE_CHECKING:
     from .models import Client
@@ -111,6 +111,7 @@ def _sector_problems(uri: str, redirect_uris: list[str]) -> list[str]:
 
 def problems(client: "Client") -> dict[str, list[str]]:
     """Every rule on a client's metadata, keyed by field name (empty when the client is valid)."""
+    from . import request_objects
     from .models import ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES
 
     found: dict[str, list[str]] = {}
@@ -182,8 +183,9 @@ def problems(client: "Client") -> dict[str, list[str]]:
         alg = getattr(client, field)
         if alg and alg not in conf.signing_algs():
             add(field, f"{alg} is not supported here; supported: {', '.join(conf.signing_algs())}")
-    if client.request_object_signing_alg and client.request_object_signing_alg not in keys.SUPPORTED_ALGS:
-        add("request_object_signing_alg", f"supported: {', '.join(keys.SUPPORTED_ALGS)}")
+    # Registration 2: "none" (an unsigned request object) may be registered here, and only here.
+    if client.request_object_signing_alg and client.request_object_signing_alg not in request_objects.ALGS:
+        add("request_object_signing_alg", f"supported: {', '.join(request_objects.ALGS)}")
 
     for field in HTTPS_ONLY:
         for message in _https_problems(field, getattr(client, field)):

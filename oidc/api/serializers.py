@@ -6,7 +6,7 @@ uses); ClientMetadata only describes it. The schema tests check every live respo
 
 from rest_framework import serializers
 
-from .. import keys
+from .. import keys, request_objects
 from ..metadata import RESPONSE_TYPE_GRANTS
 from ..models import AUTH_METHODS, GRANT_TYPES, SigningKey
 
@@ -51,7 +51,12 @@ class ClientMetadata(serializers.Serializer):
     contacts = _strings("E-mail addresses of the people responsible for the client.")
     id_token_signed_response_alg = _alg("Defaults to RS256.")
     userinfo_signed_response_alg = _alg("Empty: plain JSON userinfo.")
-    request_object_signing_alg = _alg("")
+    request_object_signing_alg = serializers.ChoiceField(
+        request_objects.ALGS,
+        required=False,
+        allow_blank=True,
+        help_text='Request objects (Core 6.1) must use this algorithm; "none" allows unsigned ones.',
+    )
     subject_type = serializers.ChoiceField(["public", "pairwise"], required=False)
     sector_identifier_uri = _uri("")
     default_max_age = serializers.IntegerField(required=False, min_value=0)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import logout
 from django.core import signing
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from accounts import conf as accounts_conf
 from accounts import mfa, sessions
 
-from .. import authrequest, claims, conf, consent, errors, responses
+from .. import authrequest, claims, conf, consent, errors, request_objects, responses
 from ..models import Client, SessionClient
 from ..params import has_nul
 
@@ -152,6 +152,19 @@ def _params(request):
     return {key: source.get(key, "") for key in source}
 
 
+def _use_params(request, params: dict[str, str]) -> None:
+    """Make `request` carry the effective parameters (Core 6.3.3) as a GET query, so django-oauth-toolkit,
+    oauthlib and the rest of this view validate and act on the same request. Changed in place rather than
+    copied: middleware reads what views record on the request (e.g. the CSRF cookie in META)."""
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        query[name] = value
+    request.GET = query
+    request.POST = QueryDict()
+    request.method = request.META["REQUEST_METHOD"] = "GET"
+    request.META["QUERY_STRING"] = query.urlencode()
+
+
 @method_decorator([csrf_exempt, never_cache], name="dispatch")
 class AuthorizeView(AuthorizationMixin, View):
     http_method_names = ["get", "post"]
@@ -167,6 +180,11 @@ class AuthorizeView(AuthorizationMixin, View):
             # No parameter can be trusted, the redirect_uri included: answer with a page.
             return errors.error_page(self.request, error="invalid_request", description="Malformed request.")
         params = _params(self.request)
+        if params.get("request"):
+            effective = self._request_object(params)
+            if not isinstance(effective, dict):
+                return effective
+            params = effective
         try:
             scopes, credentials = self.validate_authorization_request(self.request)
         except OAuthToolkitError as error:
@@ -180,10 +198,6 @@ class AuthorizeView(AuthorizationMixin, View):
         if params.get("request_uri"):
             return self.respond_with_error(
                 credentials, client, "request_uri_not_supported", "request_uri is not supported (Core 6.2)."
-            )
-        if params.get("request"):
-            return self.respond_with_error(
-                credentials, client, "request_not_supported", "Request objects are not supported (Core 6.1)."
             )
         try:
             request = authrequest.parse(params, client)
@@ -230,6 +244,51 @@ class AuthorizeView(AuthorizationMixin, View):
         if step == authrequest.CONSENT:
             return self._show_consent(client, scopes, extra_claims, credentials)
         return self.issue(client, scopes, credentials, sign_in)
+
+    def _request_object(self, params: dict[str, str]):
+        """Core 6.1 / RFC 9101: verify the request object and switch to the effective parameters, or answer
+        the error. Before this, nothing in the request is trusted, the redirect_uri included."""
+        client = Client.objects.filter(client_id=params.get("client_id", ""), is_active=True).first()
+        if client is None:
+            return errors.error_page(
+                self.request,
+                error="invalid_request",
+                description="A request object needs the client_id parameter of a known client (RFC 9101 5).",
+            )
+        try:
+            if params.get("request_uri"):
+                raise authrequest.RequestError(
+                    "invalid_request", "request and request_uri must not both be sent (RFC 9101 5)"
+                )
+            claims = request_objects.verify(
+                params["request"], client=client, issuer=conf.issuer(), now=time.time()
+            )
+            request_objects.check_outer(params, claims)
+        except authrequest.RequestError as error:
+            return self._request_object_error(params, client, error)
+        effective = request_objects.effective_params(params, claims)
+        if any("\x00" in value for value in effective.values()):
+            return errors.error_page(self.request, error="invalid_request", description="Malformed request.")
+        _use_params(self.request, effective)
+        return effective
+
+    def _request_object_error(self, params, client: Client, error: authrequest.RequestError):
+        """Core 3.1.2.6: to the redirect_uri the request names (inside the object, else outside), and only
+        when it is one of the client's registered ones (RFC 6749 4.1.2.1); otherwise a page."""
+        unverified = request_objects.unverified_claims(params["request"])
+        named = request_objects.effective_params(params, unverified)
+        redirect_uri = named.get("redirect_uri", "")
+        if not redirect_uri or not client.redirect_uri_allowed(redirect_uri):
+            return errors.error_page(self.request, error=error.error, description=error.description)
+        return errors.error_redirect(
+            self.request,
+            redirect_uri,
+            error=error.error,
+            description=error.description,
+            state=named.get("state"),
+            mode=responses.effective_mode(named.get("response_type", ""), named.get("response_mode")),
+            schemes=client.get_allowed_schemes(),
+        )
 
     def _login(self, params, request: authrequest.AuthRequest):
         query = {"next": resume_url(params, kind="login")}

@@ -43,6 +43,9 @@ BAD_METADATA = [
         "id_token_signed_response_alg",
     ),
     ({"userinfo_signed_response_alg": "XX"}, "invalid_client_metadata", "userinfo_signed_response_alg"),
+    # "none" is an algorithm only for request objects (Registration 2); never HMAC there (RFC 8725 2.1).
+    ({"userinfo_signed_response_alg": "none"}, "invalid_client_metadata", "userinfo_signed_response_alg"),
+    ({"request_object_signing_alg": "HS256"}, "invalid_client_metadata", "request_object_signing_alg"),
     ({"subject_type": "pairwise_or_not"}, "invalid_client_metadata", "subject_type"),
     (
         {

@@ -1,5 +1,7 @@
 """Authorization endpoint behaviour (RFC 6749 4.1, Core 3.1.2) through Django's test client."""
 
+import base64
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -263,3 +265,38 @@ def test_client_name_and_logo_are_escaped_on_login_and_consent_pages(client, mak
         assert "<script>alert" not in page
         assert "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;" in page
         assert 'href="javascript:' not in page
+
+
+def _unsigned(claims: dict) -> str:
+    """Core 6.1 / RFC 7515 A.5: an unsigned request object (empty signature)."""
+    parts = [
+        base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=").decode()
+        for p in ({"alg": "none"}, claims)
+    ]
+    return ".".join(parts) + "."
+
+
+def test_nul_inside_a_request_object_shows_error_page(signed_in, make_client):
+    rp, _ = make_client(request_object_signing_alg="none")
+    token = _unsigned({"client_id": rp.client_id, "redirect_uri": REDIRECT, "state": "a\x00b"})
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, request=token)))
+    assert response.status_code == 400 and "Location" not in response
+    assert (response.context["error"], response.context["description"]) == (
+        "invalid_request",
+        "Malformed request.",
+    )
+
+
+def test_request_object_parameters_reach_the_consent_step_core_6_3_3(signed_in, make_client):
+    rp, _ = make_client(request_object_signing_alg="none")
+    token = _unsigned(
+        {"client_id": rp.client_id, "redirect_uri": REDIRECT, "state": "inner", "nonce": "n-in"}
+    )
+    response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, request=token)))
+    assert response.status_code == 200  # consent page (prompt=consent outside)
+    response = signed_in.post(
+        "/authorize/consent", {"request_id": response.context["request_id"], "decision": "allow"}
+    )
+    query = query_of(response["Location"])
+    assert query["state"] == "inner" and "code" in query
+    assert Grant.objects.get().nonce == "n-in"

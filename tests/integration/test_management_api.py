@@ -129,6 +129,12 @@ def test_client_writes_get_the_registration_errors_rfc7591_3_2_2(api, change, er
     assert not Client.objects.filter(name="Registered App").exists()
 
 
+def test_request_object_signing_alg_none_is_accepted_registration_2(api):
+    created = api("post", "clients", {**VALID, "request_object_signing_alg": "none"})
+    assert created.status_code == 201, created.content
+    assert created.json()["request_object_signing_alg"] == "none"
+
+
 def test_create_read_patch_put_delete(api):
     created = api("post", "clients", {**VALID, "first_party": True})
     assert created.status_code == 201, created.content

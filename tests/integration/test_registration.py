@@ -121,6 +121,15 @@ def test_public_native_client_registers_without_a_secret(open_registration):
     assert "client_secret" not in body and body["token_endpoint_auth_method"] == "none"
 
 
+@pytest.mark.parametrize("alg", ["none", "RS256", "ES256"])
+def test_request_object_signing_alg_none_or_asymmetric_registration_2(open_registration, alg):
+    """Registration 2: request_object_signing_alg may be "none" (unsigned request objects, Core 6.1)."""
+    response = post({**VALID, "request_object_signing_alg": alg})
+    assert response.status_code == 201, response.content
+    assert response.json()["request_object_signing_alg"] == alg
+    assert Client.objects.get().request_object_signing_alg == alg
+
+
 def test_token_mode_needs_a_live_initial_access_token(settings):
     settings.PORTICO_REGISTRATION = "token"
     assert post(VALID).status_code == 401

@@ -1,10 +1,6 @@
 """Every client authentication method (RFC 6749 2.3.1, OIDC Core 9, RFC 7523) at the token, introspection
 and revocation endpoints, driven over real HTTP by an independent library (Authlib)."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
@@ -30,36 +26,6 @@ def _keypair(kind: str):
     jwk = algorithm.to_jwk(private.public_key(), as_dict=True)
     jwk.update({"kid": f"{kind.lower()}-1", "use": "sig"})
     return pem, {"keys": [jwk]}
-
-
-@pytest.fixture
-def jwks_server():
-    """A client's own web server publishing its JWKS (for jwks_uri), on loopback."""
-    documents: dict[str, dict] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = json.dumps(documents.get(self.path, {})).encode()
-            self.send_response(200 if self.path in documents else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-
-    def publish(path: str, document: dict) -> str:
-        documents[path] = document
-        return base + path
-
-    yield publish
-    server.shutdown()
 
 
 def _session_for(method: str, rp, secret, *, key_pem=None, alg=None):

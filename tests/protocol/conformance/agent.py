@@ -3,6 +3,7 @@ OpenID conformance modules. Nothing here imports Portico: it sees only HTTP."""
 
 import base64
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -10,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 from joserfc import jwt
-from joserfc.jwk import KeySet
+from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
 REDIRECT = "https://rp.example.org/cb"
 
@@ -162,3 +163,29 @@ def verify_id_token(issuer: str, token: str, *, client_id: str, nonce: str | Non
     if nonce is not None:
         assert claims["nonce"] == nonce
     return claims
+
+
+def client_key(alg: str, *, kid: str = "rp-key-1"):
+    """A relying party's signing key for `alg`, generated now (its public JWK goes into registration)."""
+    parameters = {"kid": kid, "use": "sig"}
+    if alg.startswith(("RS", "PS")):
+        return RSAKey.generate_key(2048, parameters=parameters)
+    if alg == "ES256":
+        return ECKey.generate_key("P-256", parameters=parameters)
+    return OKPKey.generate_key("Ed25519", parameters=parameters)
+
+
+def public_jwks(*keys) -> dict:
+    return {"keys": [key.as_dict(private=False) for key in keys]}
+
+
+def request_object(claims: dict, key=None, *, alg: str = "RS256") -> str:
+    """Core 6.1: the request parameters as a JWT, signed by the client with joserfc; unsigned (RFC 7515 A.5,
+    an empty signature) when no key is given."""
+    if key is None:
+        segments = [{"alg": "none"}, claims]
+        encoded = [base64.urlsafe_b64encode(json.dumps(s).encode()).rstrip(b"=").decode() for s in segments]
+        return ".".join(encoded) + "."
+    return jwt.encode(
+        {"alg": alg, "kid": key.kid, "typ": "oauth-authz-req+jwt"}, claims, key, algorithms=[alg]
+    )

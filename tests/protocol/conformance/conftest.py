@@ -2,6 +2,7 @@
 
 import datetime
 import secrets
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -77,3 +78,19 @@ def redeem(op):
         )
 
     return exchange
+
+
+@pytest.fixture
+def register(op, settings):
+    """A relying party registered over HTTP (OpenID Connect Dynamic Registration 2): its client_id and
+    secret; keyword options are registration metadata (jwks, request_object_signing_alg, ...)."""
+    settings.PORTICO_REGISTRATION = "open"
+
+    def make(**metadata):
+        metadata.setdefault("redirect_uris", [REDIRECT])
+        response = requests.post(op + "/register", json=metadata, timeout=10)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return SimpleNamespace(client_id=body["client_id"], secret=body.get("client_secret"), metadata=body)
+
+    return make

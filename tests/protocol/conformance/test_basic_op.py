@@ -319,16 +319,6 @@ def test_claims_parameter_must_be_json(op, browser, make_rp, person, request_par
     assert outcome.params["error"] == "invalid_request"
 
 
-def test_oidcc_unsigned_request_object_and_request_uri_are_rejected_as_unsupported(
-    op, browser, make_rp, request_params
-):
-    rp, _ = make_rp()
-    by_value = browser.authorize(request_params(rp, request="eyJhbGciOiJub25lIn0.e30."))
-    assert by_value.params["error"] == "request_not_supported"
-    by_reference = browser.authorize(request_params(rp, request_uri="https://rp.example.org/request.jwt"))
-    assert by_reference.params["error"] == "request_uri_not_supported"
-
-
 def test_oidcc_refresh_token(op, browser, make_rp, person, request_params, redeem):
     """Core 11 + 12: offline_access with prompt=consent gives a refresh token; refreshing keeps sub, auth_time
     and sid, rotates the token, and reusing the old one revokes the family."""

@@ -1,11 +1,12 @@
 """OpenID Connect Config OP profile: discovery describes exactly what works (Discovery 1.0 section 3)."""
 
 import itertools
+import time
 
 import pytest
 import requests
 
-from .agent import UserAgent, verify_id_token
+from .agent import REDIRECT, UserAgent, client_key, public_jwks, request_object, verify_id_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,3 +81,33 @@ def test_claims_in_tokens_are_advertised(op, make_rp, person, request_params, re
     )
     claims = verify_id_token(op, outcome.params["id_token"], client_id=rp.client_id)
     assert set(claims) - {"jti"} <= set(document["claims_supported"])
+
+
+def test_every_advertised_request_object_signing_alg_verifies(op, register, person):
+    """Discovery 3: request_parameter_supported, and each request_object_signing_alg_values_supported value
+    works for a client registered with it ("none" included: Core 6.1 unsigned request objects)."""
+    document = _discovery(op)
+    assert document["request_parameter_supported"] is True
+    assert document["request_uri_parameter_supported"] is False
+    assert "RS256" in document["request_object_signing_alg_values_supported"]  # Registration 2: SHOULD
+    for alg in document["request_object_signing_alg_values_supported"]:
+        key = None if alg == "none" else client_key(alg)
+        rp = register(request_object_signing_alg=alg, **({"jwks": public_jwks(key)} if key else {}))
+        inner = {
+            "iss": rp.client_id,
+            "aud": op,
+            "client_id": rp.client_id,
+            "response_type": "code",
+            "redirect_uri": REDIRECT,
+            "scope": "openid",
+            "state": f"state-{alg}",
+            "exp": int(time.time()) + 300,
+        }
+        outer = {
+            "response_type": "code",
+            "client_id": rp.client_id,
+            "scope": "openid",
+            "request": request_object(inner, key, alg=alg),
+        }
+        outcome = UserAgent(op).authorize(outer, user=person)
+        assert outcome.params.get("state") == inner["state"] and "code" in outcome.params, (alg, outcome)
