@@ -32,8 +32,8 @@ class LoginForm(AuthenticationForm):
 def find_user(identifier: str):
     """The account a sign-in identifier names (username, or email when it has an @), or None."""
     identifier = identifier.strip()
-    if not identifier:
-        return None
+    if not identifier or "\x00" in identifier:
+        return None  # PostgreSQL text cannot hold NUL; no account has one
     if "@" in identifier:
         found = User.objects.filter(email__iexact=identifier).first()
         if found is not None:

@@ -2,6 +2,7 @@
 own (a discoverable credential, "passwordless"). The challenge lives in the session, once."""
 
 import json
+import re
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,6 +27,7 @@ from . import conf
 from .models import Passkey
 
 CHALLENGE_KEY = "portico_webauthn_challenge"
+BASE64URL = re.compile(r"[A-Za-z0-9_-]{1,1400}")
 
 
 class PasskeyError(Exception):
@@ -114,6 +116,8 @@ def authenticate(request: HttpRequest, credential: str, *, user=None) -> tuple[P
         credential_id = json.loads(credential)["id"]
     except (ValueError, KeyError, TypeError) as error:
         raise PasskeyError(_("This passkey could not be verified.")) from error
+    if not isinstance(credential_id, str) or not BASE64URL.fullmatch(credential_id):
+        raise PasskeyError(_("This passkey could not be verified."))
     passkey = Passkey.objects.select_related("user").filter(credential_id=str(credential_id)).first()
     if passkey is None or (user is not None and passkey.user_id != user.pk) or not passkey.user.is_active:
         raise PasskeyError(_("This passkey is not registered here."))

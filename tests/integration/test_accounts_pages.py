@@ -162,3 +162,27 @@ def test_account_pages_need_a_sign_in():
     for path in ("/", "/account/profile", "/account/apps", "/account/sessions", "/account/security", "/account/log"):
         response = Browser().get(path)
         assert response.status_code == 302 and response["Location"].startswith("/login?next="), path
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/login", {"username": "dana\x00", "password": "x"}),
+        ("/signup", {"email": "a\x00@example.org", "password1": "x", "password2": "x"}),
+        ("/password/reset", {"email": "a\x00@example.org"}),
+        ("/login/verify", {"code": "12\x0034"}),
+        ("/verify-email?token=%00", {}),
+    ],
+)
+def test_nul_bytes_in_hosted_forms_are_form_errors_not_500(path, data, settings):
+    settings.PORTICO_SIGNUP = "open"
+    response = Browser().post(path, data)
+    assert response.status_code in (200, 302, 400), response.status_code
+
+
+def test_passkey_sign_in_with_garbage_credentials_is_a_json_error():
+    browser = Browser()
+    browser.post("/login/passkey/options", {}, content_type="application/json")
+    for credential in ({"id": "a\x00b"}, {"id": 5}, ["x"], "text"):
+        response = browser.post("/login/passkey", {"credential": credential}, content_type="application/json")
+        assert response.status_code == 400 and response.json()["error"]
