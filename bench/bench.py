@@ -336,7 +336,7 @@ def run_wrk(url: str, settings: dict, *, concurrency: int, seconds: float) -> di
         "wrk",
         f"-t{threads}",
         f"-c{concurrency}",
-        f"-d{seconds}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
         "-s",
@@ -450,7 +450,7 @@ def side_by_side(args) -> None:
                             point = run_wrk(
                                 server.url, settings[endpoint], concurrency=concurrency, seconds=seconds
                             )
-                            if point["wrapped"]:
+                            if point["wrapped"] and endpoint in SINGLE_USE:
                                 log(
                                     f"warning: {server.name} {endpoint} c{concurrency} ran out of single-use values "
                                     "(raise --pool-rate)"
@@ -648,28 +648,66 @@ def profile(args) -> None:
     log(f"collapsed stacks in {raw} (open with speedscope or flamegraph.pl)")
 
 
-def summarise_profile(raw: Path, top: int = 45) -> str:
+# Where a sample's time goes: the innermost frame that belongs to a known package (stdlib frames count for
+# the package that called them); waiting for PostgreSQL's reply is told apart from the rest of psycopg.
+PACKAGES = [
+    ("psycopg/", "psycopg (sending queries, decoding rows)"),
+    ("django/db/", "Django ORM (building SQL, model instances)"),
+    ("jwt/", "PyJWT"),
+    ("cryptography/", "cryptography (signing)"),
+    ("argon2/", "Argon2 (password verification)"),
+    ("oauthlib/", "oauthlib"),
+    ("oauth2_provider/", "django-oauth-toolkit"),
+    ("(oidc/", "Portico oidc/"),
+    ("(accounts/", "Portico accounts/"),
+    ("django/template", "Django templates"),
+    ("django/", "Django (request, middleware, views)"),
+    ("whitenoise/", "WhiteNoise"),
+    ("gunicorn/", "gunicorn (HTTP parsing, socket I/O)"),
+]
+
+
+def _category(frames: list[str]) -> str:
+    leaf = frames[-1]
+    if "psycopg/" in leaf and any(x in leaf for x in ("wait", "_execute_send", "_exec_command")):
+        return "PostgreSQL round trips (waiting for replies)"
+    for frame in reversed(frames):
+        for needle, label in PACKAGES:
+            if needle in frame:
+                return label
+    return "other"
+
+
+def summarise_profile(raw: Path, top: int = 40) -> str:
     inclusive: collections.Counter = collections.Counter()
     own: collections.Counter = collections.Counter()
+    categories: collections.Counter = collections.Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         n = int(count)
-        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
-        if not any("handle_request" in f for f in frames):
-            continue  # workers waiting for connections
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if not f.startswith("process ")]
+        if not any("WSGIHandler.__call__" in f for f in frames):
+            continue  # workers waiting for connections, gunicorn housekeeping
         total += n
         for frame in set(frames):
             inclusive[frame] += n
         own[frames[-1]] += n
+        categories[_category(frames)] += n
     if not total:
         return "no samples in request handling"
-    out = [f"{total} samples inside request handling; inclusive share (a function and what it calls):"]
-    out += [f"  {100 * v / total:5.1f}%  {k}" for k, v in inclusive.most_common(top)]
-    out.append("self time (the function's own code):")
-    out += [f"  {100 * v / total:5.1f}%  {k}" for k, v in own.most_common(20)]
+    out = [f"{total} samples inside Django request handling (wall clock, every worker thread).", ""]
+    out.append("By package (innermost frame of a known package):")
+    out += [f"  {100 * v / total:5.1f}%  {k}" for k, v in categories.most_common()]
+    out.append("")
+    out.append("Inclusive (a function and what it calls):")
+    shown = [(k, v) for k, v in inclusive.most_common() if v < 0.97 * total][:top]  # not the server loop
+    out += [f"  {100 * v / total:5.1f}%  {k}" for k, v in shown]
+    out.append("")
+    out.append("Self (the function's own code):")
+    out += [f"  {100 * v / total:5.1f}%  {k}" for k, v in own.most_common(15)]
     return "\n".join(out)
 
 
