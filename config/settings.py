@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTICO_VAR_DIR", BASE_DIR / "var"))
@@ -282,13 +283,14 @@ if set(PORTICO_SIGNING_ALGS) - {"RS256", "PS256", "ES256", "EdDSA"}:
     raise ImproperlyConfigured("PORTICO_SIGNING_ALGS: choose among RS256, PS256, ES256, EdDSA.")
 PORTICO_JWKS_MAX_AGE = int(os.environ.get("PORTICO_JWKS_MAX_AGE", "300"))
 PORTICO_KEY_ROTATION_DAYS = int(os.environ.get("PORTICO_KEY_ROTATION_DAYS", "90"))
+# Descriptions shown on the consent page, translated at display time.
 PORTICO_SCOPES = {
-    "openid": "Sign you in",
-    "profile": "See your name, username, profile picture and other profile details",
-    "email": "See your email address",
-    "address": "See your postal address",
-    "phone": "See your phone number",
-    "offline_access": "Keep access while you are away",
+    "openid": _("Sign you in"),
+    "profile": _("See your name, username, profile picture and other profile details"),
+    "email": _("See your email address"),
+    "address": _("See your postal address"),
+    "phone": _("See your phone number"),
+    "offline_access": _("Keep access while you are away"),
 }
 
 # django-oauth-toolkit is configured here and only here.

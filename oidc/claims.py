@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 # Core 5.4: the claims each scope value requests.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "profile": (
@@ -129,28 +131,28 @@ def for_userinfo(user, *, sub: str, scopes: Iterable[str], claims_request: dict 
 
 
 CLAIM_LABELS = {
-    "name": "Your full name",
-    "given_name": "Your first name",
-    "family_name": "Your last name",
-    "middle_name": "Your middle name",
-    "nickname": "Your nickname",
-    "preferred_username": "Your username",
-    "profile": "Your profile page address",
-    "picture": "Your profile picture",
-    "website": "Your website",
-    "gender": "Your gender",
-    "birthdate": "Your date of birth",
-    "zoneinfo": "Your time zone",
-    "locale": "Your language and region",
-    "updated_at": "When your profile last changed",
-    "email": "Your email address",
-    "email_verified": "Whether your email address is verified",
-    "address": "Your postal address",
-    "phone_number": "Your phone number",
-    "phone_number_verified": "Whether your phone number is verified",
+    "name": _("Your full name"),
+    "given_name": _("Your first name"),
+    "family_name": _("Your last name"),
+    "middle_name": _("Your middle name"),
+    "nickname": _("Your nickname"),
+    "preferred_username": _("Your username"),
+    "profile": _("Your profile page address"),
+    "picture": _("Your profile picture"),
+    "website": _("Your website"),
+    "gender": _("Your gender"),
+    "birthdate": _("Your date of birth"),
+    "zoneinfo": _("Your time zone"),
+    "locale": _("Your language and region"),
+    "updated_at": _("When your profile last changed"),
+    "email": _("Your email address"),
+    "email_verified": _("Whether your email address is verified"),
+    "address": _("Your postal address"),
+    "phone_number": _("Your phone number"),
+    "phone_number_verified": _("Whether your phone number is verified"),
 }
 
 
 def describe(name: str) -> str:
     """A person-readable label for a claim shown on the consent page."""
-    return CLAIM_LABELS.get(name, name)
+    return str(CLAIM_LABELS.get(name, name))

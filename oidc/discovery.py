@@ -32,7 +32,7 @@ def metadata() -> dict:
         "display_values_supported": sorted(authrequest.DISPLAYS),
         "claim_types_supported": ["normal"],
         # Only languages the hosted pages are actually translated into (claims are not localized).
-        "ui_locales_supported": [settings.LANGUAGE_CODE],
+        "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
         "id_token_signing_alg_values_supported": conf.signing_algs(),
         "userinfo_signing_alg_values_supported": conf.signing_algs(),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -28,7 +29,12 @@ def _throttled_message(decision: throttle.Decision) -> str:
     minutes = (decision.retry_after + 59) // 60
     if decision.retry_after > 90:
         return _("Too many attempts. Sign-in is paused for about %(minutes)d minutes.") % {"minutes": minutes}
-    return _("Too many attempts. Wait %(seconds)d seconds and try again.") % {"seconds": max(decision.retry_after, 1)}
+    seconds = max(decision.retry_after, 1)
+    return ngettext(
+        "Too many attempts. Wait %(seconds)d second and try again.",
+        "Too many attempts. Wait %(seconds)d seconds and try again.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 @method_decorator([sensitive_post_parameters("password"), never_cache], name="dispatch")

@@ -35,7 +35,7 @@
         const result = await run(container, button);
         if (result && result.redirect) window.location.assign(result.redirect);
       } catch (e) {
-        error.textContent = e && e.name === "NotAllowedError" ? "The passkey request was cancelled." : String(e.message || e);
+        error.textContent = e && e.name === "NotAllowedError" ? error.dataset.cancelled : String(e.message || e);
       } finally {
         button.disabled = false;
       }

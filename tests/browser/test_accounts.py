@@ -175,3 +175,13 @@ def test_passkey_added_then_used_to_sign_in_without_a_password(live_server, sett
     shot("2-signed-in-with-passkey")
     latest = SignIn.objects.filter(user__username="demo").order_by("-auth_time").first()
     assert latest.amr == ["hwk", "mfa"] and latest.acr == "2"
+
+
+def test_pages_in_french_when_the_app_asks_for_it(site, page, shot):
+    page.goto(site + "/signup?ui_locales=fr-CA")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.inner_text("h1") == "Créer un compte"
+    page.get_by_role("button", name="Créer un compte").click()
+    assert page.get_by_role("alert").first.is_visible()  # the form errors, in French too
+    assert "Ce champ est obligatoire." in page.inner_text("main")
+    shot("signup-fr")

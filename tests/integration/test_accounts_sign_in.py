@@ -206,3 +206,12 @@ def test_security_headers_on_hosted_pages():
         assert response["X-Frame-Options"] == "DENY"
 
 
+
+
+def test_page_language_from_ui_locales_outranks_accept_language_core_3_1_2_1():
+    french = Browser(HTTP_ACCEPT_LANGUAGE="fr").get("/login")
+    assert '<html lang="fr">' in french.content.decode() and "Se connecter" in french.content.decode()
+    chosen = Browser(HTTP_ACCEPT_LANGUAGE="fr").get("/login", {"next": "/authorize?ui_locales=en-GB&client_id=x"})
+    assert '<html lang="en">' in chosen.content.decode() and chosen["Content-Language"] == "en"
+    unknown = Browser().get("/login", {"ui_locales": "de ja"})
+    assert '<html lang="en">' in unknown.content.decode()

@@ -252,7 +252,11 @@ def test_oidcc_login_hint(op, browser, make_rp, person, request_params):
 
 
 def test_oidcc_ui_locales_and_claims_locales(op, browser, make_rp, person, request_params):
+    """Core 3.1.2.1: the pages follow ui_locales (fr-CA falls back to fr), then the flow completes."""
     rp, _ = make_rp()
+    login = browser.authorize(request_params(rp, ui_locales="fr-CA fr en"))
+    assert login.page == "login" and '<html lang="fr">' in login.text
+    assert "Se connecter" in login.text and "Mot de passe" in login.text
     _, answer = _sign_in(
         browser, rp, person, request_params, ui_locales="fr-CA fr en", claims_locales="fr en"
     )
