@@ -1,5 +1,7 @@
 """Typed access to Portico's own settings (the PORTICO_* names in config/settings.py)."""
 
+from typing import Any
+
 from django.conf import settings
 
 
@@ -19,7 +21,8 @@ def key_encryption_secrets() -> list[str]:
     return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
 
 
-def scopes() -> dict[str, str]:
+def scopes() -> dict[str, Any]:
+    """Scope name -> description (translated when displayed)."""
     return settings.PORTICO_SCOPES
 
 
