@@ -126,7 +126,10 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'portico.sqlite3'}",
         # Persistent connections: a new PostgreSQL connection per request costs more than the request.
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
-        conn_health_checks=True,
+        # A health check is a SELECT 1 before each request's first query: a second round trip on every
+        # token and userinfo request. Off by default; a connection lost to a database restart fails one
+        # request and is then replaced.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

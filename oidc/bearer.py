@@ -2,7 +2,9 @@
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import AccessToken
@@ -47,13 +49,34 @@ def extract(request) -> tuple[str | None, BearerError | None]:
     return (token, None) if token else (None, MISSING)
 
 
+# What userinfo and introspection read from a token, its client and its user: the query names these
+# columns only (the client row alone has ~50), which roughly halves the ORM's work on the hot path.
+_CLIENT_FIELDS = (
+    "client_id", "is_active", "subject_type", "sector_identifier_uri", "redirect_uris",
+    "userinfo_signed_response_alg",
+)
+
+
+@lru_cache(maxsize=1)
+def _columns() -> tuple[str, ...]:
+    user_fields = [
+        f"user__{field.name}" for field in get_user_model()._meta.concrete_fields if field.name != "password"
+    ]
+    token_fields = ["expires", "scope", "claims", "created", "user", "application"]
+    return (*token_fields, *user_fields, *(f"application__{name}" for name in _CLIENT_FIELDS))
+
+
 def lookup(token: str) -> AccessToken | None:
     """The live token for this value, with its user and client, in one indexed query."""
     checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    access_token = (
-        AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
-    )
-    if access_token is None or access_token.expires <= timezone.now():
+    try:
+        # get(), not first(): no ORDER BY on a unique lookup.
+        access_token = (
+            AccessToken.objects.select_related("user", "application").only(*_columns()).get(token_checksum=checksum)
+        )
+    except AccessToken.DoesNotExist:
+        return None
+    if access_token.expires <= timezone.now():
         return None
     if access_token.application is not None and not access_token.application.is_active:
         return None

@@ -4,6 +4,7 @@ module (pkce, grants, tokens, keys, claims); no protocol logic of substance live
 import json
 import time
 import uuid
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.db import transaction
@@ -30,6 +31,18 @@ def _claims_request(request) -> dict:
 def _normalise_response_type(value: str) -> frozenset[str]:
     """OAuth 2.0 Multiple Response Types 3: the order of space-separated values does not matter."""
     return frozenset(value.split())
+
+
+def _resources(request) -> list[str]:
+    resource = getattr(request, "resource", None)
+    if isinstance(resource, str):
+        return [resource] if resource.strip() else []
+    return [str(r) for r in resource] if isinstance(resource, list) else []
+
+
+# The access token this request just saved, for the token view's app_authorized signal (so the view does not
+# read back by checksum the row it has just written).
+ISSUED_ACCESS_TOKEN: ContextVar[AccessToken | None] = ContextVar("portico_issued_access_token", default=None)
 
 
 class PorticoValidator(OAuth2Validator):
@@ -119,6 +132,7 @@ class PorticoValidator(OAuth2Validator):
             sid=getattr(request, "sid", "") or "",
             acr=getattr(request, "acr", "") or "",
             amr=getattr(request, "amr", None) or [],
+            resource=_resources(request),  # RFC 8707: what the token request may narrow, never widen
         )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -198,6 +212,18 @@ class PorticoValidator(OAuth2Validator):
             token.pop("refresh_token", None)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
+    def _check_and_set_request_resource(self, request):
+        """RFC 8707 narrowing: django-oauth-toolkit finds the grant by the plaintext code, which Portico never
+        stores (and which must not appear in SQL). It is given the digest for the duration of its check."""
+        if request.grant_type != "authorization_code" or not request.code:
+            return super()._check_and_set_request_resource(request)
+        plaintext = request.code
+        request.code = digest(plaintext)
+        try:
+            return super()._check_and_set_request_resource(request)
+        finally:
+            request.code = plaintext
+
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         grant = getattr(request, "portico_grant", None)
         access_token = AccessToken(
@@ -213,6 +239,7 @@ class PorticoValidator(OAuth2Validator):
         )
         set_token_value(access_token, token["access_token"])
         access_token.save()
+        ISSUED_ACCESS_TOKEN.set(access_token)
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
+from oauth2_provider.oauth2_validators import is_valid_resource_uri
 from oauth2_provider.views.mixins import OAuthLibMixin
 
 from accounts import conf as accounts_conf
@@ -146,6 +147,13 @@ class AuthorizationMixin(OAuthLibMixin):
         return OAuth2ResponseRedirect(uri, client.get_allowed_schemes())
 
 
+def _resources(request) -> list[str] | None:
+    """RFC 8707 2: resource indicators, repeatable; None when one is not an absolute URI."""
+    source = request.POST if request.method == "POST" else request.GET
+    values = [value for value in source.getlist("resource") for value in value.split()]
+    return values if all(is_valid_resource_uri(value) for value in values) else None
+
+
 def _params(request):
     """Core 3.1.2.1: GET query or form-encoded POST body, one value per name."""
     source = request.POST if request.method == "POST" else request.GET
@@ -192,6 +200,12 @@ class AuthorizeView(AuthorizationMixin, View):
         client = Client.objects.get(client_id=credentials["client_id"])
         response_type = credentials.get("response_type", "")
         credentials["response_mode"] = params.get("response_mode") or None
+        resources = _resources(self.request)
+        if resources is None:
+            return self.respond_with_error(
+                credentials, client, "invalid_target", "Each resource must be an absolute URI without a fragment (RFC 8707 2)."
+            )
+        credentials["resource"] = resources
         problem = responses.mode_problem(response_type, params.get("response_mode"))
         if problem:
             return self.respond_with_error(credentials, client, "invalid_request", problem)

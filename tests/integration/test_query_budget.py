@@ -1,0 +1,92 @@
+"""The hot endpoints' database work, counted (DESIGN: at most one indexed lookup per token, userinfo or
+introspection request beyond the write it must do). Counted, not timed: the bench/ measures speed."""
+
+import pytest
+from django.db import connection
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext
+
+from tests.integration.helpers import basic, exchange, get_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def issued(browser, make_client):
+    rp, secret = make_client(can_introspect=True)
+    code, verifier = get_code(browser, rp)
+    tokens = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
+    return rp, secret, tokens
+
+
+def _count(call):
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+def test_userinfo_is_one_query(issued):
+    _, _, tokens = issued
+    http = Browser()
+    response, queries = _count(lambda: http.get("/userinfo", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}"))
+    assert response.status_code == 200 and response.json()["sub"]
+    assert len(queries) == 1, queries
+    assert "ORDER BY" not in queries[0]
+
+
+def test_introspection_is_the_caller_then_the_token(issued):
+    rp, secret, tokens = issued
+    http = Browser()
+    response, queries = _count(
+        lambda: http.post("/introspect", {"token": tokens["access_token"]}, **basic(rp.client_id, secret))
+    )
+    assert response.json()["active"] is True and response.json()["sub"]
+    assert len(queries) == 2, queries
+
+
+def test_client_credentials_token_is_one_lookup_and_one_insert(make_client):
+    rp, secret = make_client(grant_types=["client_credentials"])
+    http = Browser()
+    response, queries = _count(
+        lambda: http.post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
+    )
+    assert response.status_code == 200, response.content
+    selects = [q for q in queries if q.startswith("SELECT")]
+    inserts = [q for q in queries if q.startswith("INSERT")]
+    assert len(inserts) == 1 and len(selects) <= 1, queries
+
+
+def test_token_request_cannot_widen_the_resources_of_its_code_rfc_8707(browser, make_client):
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp, resource="https://api.example.org/")
+    refused = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier, resource="https://other.example/")
+    assert refused.status_code == 400, refused.content[:3000]
+    assert refused.json()["error"] == "invalid_target"
+
+
+def test_app_authorized_signal_gets_the_issued_token(make_client):
+    from oauth2_provider.signals import app_authorized
+
+    seen = []
+
+    def receiver(sender, request, token, **kwargs):
+        seen.append(token)
+
+    app_authorized.connect(receiver)
+    try:
+        rp, secret = make_client(grant_types=["client_credentials"])
+        body = Browser().post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret)).json()
+    finally:
+        app_authorized.disconnect(receiver)
+    assert len(seen) == 1 and seen[0].pk and seen[0].scope == body["scope"]
+
+
+def test_resource_indicator_must_be_an_absolute_uri_rfc_8707(browser, make_client):
+    from urllib.parse import urlencode
+
+    from tests.conftest import query_of
+    from tests.integration.helpers import authorize_params
+
+    rp, _ = make_client()
+    response = browser.get("/authorize?" + urlencode(authorize_params(rp, resource="not-a-uri")))
+    assert query_of(response["Location"])["error"] == "invalid_target"
