@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import AccessToken
+from .prepared import PreparedLookup
 
 
 @dataclass(frozen=True)
@@ -66,15 +67,20 @@ def _columns() -> tuple[str, ...]:
     return (*token_fields, *user_fields, *(f"application__{name}" for name in _CLIENT_FIELDS))
 
 
+# No ORDER BY and one LIMIT: token_checksum is unique. Compiled once (oidc/prepared.py).
+_BY_CHECKSUM = PreparedLookup(
+    lambda checksum: AccessToken.objects.select_related("user", "application")
+    .only(*_columns())
+    .filter(token_checksum=checksum)
+    .order_by()[:1]
+)
+
+
 def lookup(token: str) -> AccessToken | None:
     """The live token for this value, with its user and client, in one indexed query."""
     checksum = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-    try:
-        # get(), not first(): no ORDER BY on a unique lookup.
-        access_token = (
-            AccessToken.objects.select_related("user", "application").only(*_columns()).get(token_checksum=checksum)
-        )
-    except AccessToken.DoesNotExist:
+    access_token = _BY_CHECKSUM.first(checksum)
+    if access_token is None:
         return None
     if access_token.expires <= timezone.now():
         return None

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from . import clients, conf, fetch
 from .models import ASSERTION_ALGS, Client, ClientAssertion
+from .prepared import PreparedLookup
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 LEEWAY = 30
@@ -49,10 +50,15 @@ def presents_credentials(request) -> bool:
     )
 
 
+_ACTIVE_CLIENT = PreparedLookup(
+    lambda client_id: Client.objects.filter(client_id=client_id, is_active=True).order_by()[:1]
+)
+
+
 def _active_client(client_id: str) -> Client | None:
-    if not client_id:
+    if not client_id or "\x00" in client_id:
         return None
-    return Client.objects.filter(client_id=client_id, is_active=True).first()
+    return _ACTIVE_CLIENT.first(client_id)
 
 
 def authenticate(request) -> Client | None:

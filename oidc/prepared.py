@@ -1,0 +1,68 @@
+"""ORM lookups compiled once and re-run with a new value.
+
+On the token, userinfo and introspection paths Django's SQL compiler costs several times the database round
+trip (a three-table select_related compiles in ~2 ms here; the query runs in ~0.2 ms). A PreparedLookup asks
+the ORM for the SQL and its row-to-model plan once per database connection, then runs the same SQL with the
+new value and builds the same model instances (django.db.models.query.ModelIterable's steps). The queryset
+is still written with the ORM; tests compare the results with the plain queryset's.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+_PLACEHOLDER = "portico.prepared.placeholder.7c1d"
+
+
+class _Plan:
+    def __init__(self, queryset: QuerySet, connection) -> None:
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        self.sql = sql
+        self.params = list(params)
+        self.index = self.params.index(_PLACEHOLDER)
+        self.compiler = compiler
+        self.converters = compiler.get_converters([column[0] for column in compiler.select])
+        klass_info = compiler.klass_info
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in compiler.select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, compiler.select, connection.alias)
+        self.connection = connection
+
+
+class PreparedLookup:
+    """build(value) -> QuerySet filtering on that one value; first(value) -> the first row's instance."""
+
+    def __init__(self, build: Callable[[Any], QuerySet], *, using: str = "default") -> None:
+        self._build = build
+        self._using = using
+        self._local = threading.local()
+
+    def _plan(self) -> _Plan:
+        connection = connections[self._using]
+        plan = getattr(self._local, "plan", None)
+        if plan is None or plan.connection is not connection:
+            plan = self._local.plan = _Plan(self._build(_PLACEHOLDER), connection)
+        return plan
+
+    def first(self, value: Any):
+        plan = self._plan()
+        params = list(plan.params)
+        params[plan.index] = value
+        with plan.connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if plan.converters:
+            row = next(iter(plan.compiler.apply_converters([row], plan.converters)))
+        obj = plan.model.from_db(self._using, plan.init_list, row[plan.start : plan.end])
+        for populator in plan.populators:
+            populator.populate(row, obj)
+        return obj

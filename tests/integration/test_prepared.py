@@ -1,0 +1,55 @@
+"""oidc/prepared.py builds the same instances as the ORM queryset it was compiled from."""
+
+import threading
+
+import pytest
+from django.db import connections
+
+from oidc import bearer, client_auth
+from oidc.models import AccessToken, Client
+from oidc.prepared import PreparedLookup
+from tests.integration.helpers import exchange, get_code
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj, names):
+    return {name: getattr(obj, name) for name in names}
+
+
+def test_access_token_with_user_and_client_matches_the_orm(browser, make_client):
+    from django.test import Client as Browser
+
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp, claims='{"userinfo": {"email": {"essential": true}}}')
+    exchange(Browser(), code, client=rp, secret=secret, verifier=verifier)
+    stored = AccessToken.objects.select_related("user", "application").get()
+    prepared = bearer._BY_CHECKSUM.first(stored.token_checksum)
+    assert _fields(prepared, ["pk", "scope", "expires", "created", "claims"]) == _fields(
+        stored, ["pk", "scope", "expires", "created", "claims"]
+    )
+    assert prepared.claims == {"userinfo": {"email": {"essential": True}}}  # JSON converted like the ORM
+    assert prepared.user.sub == stored.user.sub and prepared.user.email == stored.user.email
+    assert prepared.application.client_id == rp.client_id and prepared.application.subject_type == "public"
+    assert bearer._BY_CHECKSUM.first("0" * 64) is None
+
+
+def test_client_lookup_matches_the_orm_and_skips_inactive(make_client):
+    rp, _ = make_client(name="Prepared App")
+    found = client_auth._active_client(rp.client_id)
+    assert found.pk == rp.pk and found.name == "Prepared App" and found.redirect_uris == rp.redirect_uris
+    Client.objects.filter(pk=rp.pk).update(is_active=False)
+    assert client_auth._active_client(rp.client_id) is None
+
+
+def test_plans_are_per_connection(make_client):
+    rp, _ = make_client()
+    lookup = PreparedLookup(lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1])
+    assert lookup.first(rp.client_id).pk == rp.pk
+    plan = lookup._local.plan
+    assert plan.connection is connections["default"]
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(lookup._local.__dict__.get("plan")))
+    worker.start()
+    worker.join()
+    assert seen == [None]  # another thread (another connection) compiles its own
