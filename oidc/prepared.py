@@ -32,7 +32,8 @@ class _Plan:
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [column[0].target.attname for column in compiler.select[self.start : self.end]]
-        self.populators = get_related_populators(klass_info, compiler.select, connection.alias)
+        # django-stubs describes Django 6 here (a fetch_mode argument); Django 5.2 takes three.
+        self.populators = get_related_populators(klass_info, compiler.select, connection.alias)  # type: ignore[call-arg]
         self.connection = connection
 
 
