@@ -210,6 +210,9 @@ class PorticoValidator(OAuth2Validator):
         # Refresh tokens only for clients registered for the refresh_token grant (RFC 6749 1.5, 6).
         if "refresh_token" not in request.client.grant_types or not scopes_grant_refresh(request.scopes):
             token.pop("refresh_token", None)
+        if request.grant_type == "client_credentials" and "refresh_token" not in token:
+            # A single INSERT is atomic by itself; the transaction would only add BEGIN/COMMIT round trips.
+            return self._save_bearer_token(token, request, *args, **kwargs)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
     def _check_and_set_request_resource(self, request):
