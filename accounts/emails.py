@@ -1,13 +1,31 @@
 """Account emails: a subject, a plain-text and an HTML template per message (templates/accounts/email/)."""
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from . import conf
 
+PER_ADDRESS_PER_HOUR = 10
+
+
+def _within_rate(to: str) -> bool:
+    """At most a few messages an hour to one address, whoever asks (sign-ups, resets, address changes):
+    the service cannot be used to flood someone's inbox."""
+    key = "portico:mail:" + hashlib.sha256(to.strip().lower().encode()).hexdigest()
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) <= PER_ADDRESS_PER_HOUR
+    except ValueError:  # expired between add and incr
+        return True
+
 
 def send(name: str, *, to: str, context: dict) -> None:
+    if not _within_rate(to):
+        return
     context = {"base_url": conf.base_url(), "site_name": "Portico", **context}
     subject = " ".join(render_to_string(f"accounts/email/{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(

@@ -2,6 +2,7 @@
 second-factor and passkey views, the sessions page and password changes."""
 
 from importlib import import_module
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth
@@ -68,3 +69,32 @@ def end_all_sign_ins(user) -> int:
         end_sign_in(sign_in)
         count += 1
     return count
+
+
+RECENT_SIGN_IN_SECONDS = 15 * 60
+
+
+def signed_in_recently(request: HttpRequest) -> bool:
+    """Security changes (a new factor, a new address) need a sign-in of the last few minutes, so an
+    unattended or stolen session cannot make them."""
+    current = sessions.current(request)
+    return current is not None and (timezone.now() - current.auth_time).total_seconds() < RECENT_SIGN_IN_SECONDS
+
+
+def reauthenticate_url(request: HttpRequest, next_url: str | None = None) -> str:
+    user = request.user
+    query = {"next": next_url or request.get_full_path(), "login_hint": getattr(user, "email", "") or user.get_username()}
+    return resolve_url("accounts:login") + "?" + urlencode(query)
+
+
+def live_sign_ins(user) -> list[SignIn]:
+    """The user's sign-ins whose browser session still exists; those whose session expired or was closed
+    are marked ended on the way."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    live = []
+    for sign_in in SignIn.objects.filter(user=user, ended_at__isnull=True):
+        if sign_in.session_key and not store.exists(sign_in.session_key):
+            SignIn.objects.filter(pk=sign_in.pk).update(ended_at=timezone.now())
+            continue
+        live.append(sign_in)
+    return live

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 import zoneinfo
 from datetime import date
 
@@ -7,7 +8,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from . import emails
+from . import conf, emails
 
 User = get_user_model()
 
@@ -31,7 +32,7 @@ class LoginForm(AuthenticationForm):
 
 def find_user(identifier: str):
     """The account a sign-in identifier names (username, or email when it has an @), or None."""
-    identifier = identifier.strip()
+    identifier = unicodedata.normalize("NFKC", identifier).strip()  # as Django's username field does
     if not identifier or "\x00" in identifier:
         return None  # PostgreSQL text cannot hold NUL; no account has one
     if "@" in identifier:
@@ -79,6 +80,10 @@ class SignUpForm(forms.Form):
         else:
             self.fields["accept_terms"].required = True
             self.fields["accept_terms"].error_messages["required"] = _("Please accept the terms to continue.")
+            if not conf.privacy_url():
+                self.fields["accept_terms"].label = _("I accept the terms of service")
+            elif not conf.terms_url():
+                self.fields["accept_terms"].label = _("I accept the privacy policy")
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()

@@ -138,15 +138,19 @@ class Pending:
     amr: list[str]
     remember: bool
     next: str
+    throttle_keys: list[str]
 
 
-def stash(request: HttpRequest, user, *, amr: list[str], remember: bool, next_url: str) -> None:
-    """The password was right; the session remembers that (not who is signed in) for a few minutes."""
+def stash(
+    request: HttpRequest, user, *, amr: list[str], remember: bool, next_url: str, throttle_keys: list[str]
+) -> None:
+    """The first factor was right; the session remembers that (not who is signed in) for a few minutes."""
     request.session[PENDING_KEY] = {
         "user": user.pk,
         "amr": amr,
         "remember": remember,
         "next": next_url,
+        "keys": throttle_keys,
         "at": int(time.time()),
     }
 
@@ -158,7 +162,13 @@ def pending(request: HttpRequest) -> Pending | None:
     user = get_user_model().objects.filter(pk=data["user"], is_active=True).first()
     if user is None:
         return None
-    return Pending(user=user, amr=list(data["amr"]), remember=bool(data["remember"]), next=data["next"])
+    return Pending(
+        user=user,
+        amr=list(data["amr"]),
+        remember=bool(data["remember"]),
+        next=data["next"],
+        throttle_keys=list(data.get("keys", [])),
+    )
 
 
 def clear_pending(request: HttpRequest) -> None:

@@ -10,6 +10,7 @@ from .models import SignIn
 from .sessions import SESSION_KEY
 
 SEEN_KEY = "portico_seen"
+LANGUAGE_KEY = "portico_language"
 SEEN_EVERY = 300  # seconds: one UPDATE per session per five minutes at most
 
 
@@ -20,7 +21,10 @@ def _ui_locales(request) -> str:
             return source["ui_locales"]
         nxt = source.get("next")
         if nxt:
-            found = parse_qs(urlsplit(nxt).query).get("ui_locales")
+            try:
+                found = parse_qs(urlsplit(nxt).query).get("ui_locales")
+            except ValueError:  # not a URL at all
+                found = None
             if found:
                 return found[0]
     return ""
@@ -45,6 +49,12 @@ class UILocalesMiddleware:
 
     def __call__(self, request):
         language = preferred_language(_ui_locales(request))
+        session = getattr(request, "session", None)
+        if language and session is not None:
+            if session.get(LANGUAGE_KEY) != language:
+                session[LANGUAGE_KEY] = language  # the rest of this sign-in (second step, emails' pages) follows
+        elif session is not None and session.get(LANGUAGE_KEY):
+            language = session[LANGUAGE_KEY]
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -75,14 +75,17 @@ def register(request: HttpRequest, user, credential: str, *, name: str) -> Passk
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         raise PasskeyError(_("This passkey could not be verified.")) from error
+    credential_id = bytes_to_base64url(verified.credential_id)
+    if Passkey.objects.filter(credential_id=credential_id).exists():
+        raise PasskeyError(_("This passkey is already registered."))
     return Passkey.objects.create(
         user=user,
-        credential_id=bytes_to_base64url(verified.credential_id),
+        credential_id=credential_id,
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
         device_type=str(getattr(verified.credential_device_type, "value", verified.credential_device_type)),
         transports=_transports(credential),
-        name=name[:100] or "Passkey",
+        name=name.replace("\x00", "")[:100] or "Passkey",
     )
 
 
@@ -91,7 +94,9 @@ def _transports(credential: str) -> list[str]:
         transports = json.loads(credential).get("response", {}).get("transports", [])
     except (ValueError, AttributeError):
         return []
-    return [str(t) for t in transports][:8] if isinstance(transports, list) else []
+    if not isinstance(transports, list):
+        return []
+    return [str(t).replace("\x00", "")[:20] for t in transports][:8]
 
 
 def authentication_options(request: HttpRequest, user=None) -> str:
@@ -99,10 +104,12 @@ def authentication_options(request: HttpRequest, user=None) -> str:
     allow = [
         PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in user.passkeys.all()
     ] if user is not None else []
+    # On its own a passkey must also verify the person (PIN or biometric): possession alone would be a
+    # single factor that skips the account's second step.
     options = generate_authentication_options(
         rp_id=conf.webauthn_rp_id(),
         allow_credentials=allow,
-        user_verification=UserVerificationRequirement.PREFERRED,
+        user_verification=UserVerificationRequirement.PREFERRED if user is not None else UserVerificationRequirement.REQUIRED,
     )
     _remember_challenge(request, f"authenticate:{user.pk if user else ''}", options.challenge)
     return options_to_json(options)
@@ -129,6 +136,7 @@ def authenticate(request: HttpRequest, credential: str, *, user=None) -> tuple[P
             expected_origin=conf.webauthn_origin(),
             credential_public_key=bytes(passkey.public_key),
             credential_current_sign_count=passkey.sign_count,
+            require_user_verification=user is None,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         raise PasskeyError(_("This passkey could not be verified.")) from error

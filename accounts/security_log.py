@@ -2,17 +2,28 @@
 
 from django.http import HttpRequest
 
+from . import emails
 from .clientinfo import client_ip, user_agent
 from .models import SecurityEvent
 
 Kind = SecurityEvent.Kind
 
 
+# Changes a person is told about by email, so a stolen session cannot quietly take the account over.
+NOTIFY = {
+    Kind.PASSWORD_CHANGED, Kind.PASSWORD_RESET, Kind.TOTP_ENABLED, Kind.TOTP_DISABLED, Kind.RECOVERY_CODES,
+    Kind.PASSKEY_ADDED, Kind.PASSKEY_REMOVED,
+}
+
+
 def record(user, kind: str, request: HttpRequest | None = None, **detail) -> SecurityEvent:
-    return SecurityEvent.objects.create(
+    event = SecurityEvent.objects.create(
         user=user,
         kind=kind,
         ip_address=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
         detail=detail,
     )
+    if kind in NOTIFY and user.email:
+        emails.send("security_notice", to=user.email, context={"user": user, "event": event})
+    return event

@@ -6,7 +6,9 @@ identifier is counted exactly like a known one, so the answers say nothing about
 """
 
 import hashlib
+import ipaddress
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -22,16 +24,35 @@ class Decision:
     retry_after: int = 0
 
 
-def account_key(identifier: str, user=None) -> str:
-    """One counter per account whichever identifier names it (username or email), else per typed value."""
+def normalize(identifier: str) -> str:
+    """What a typed identifier means: NFKC (as Django's username field applies before authenticating, so
+    "ａlice" is "alice") and case-folded."""
+    return unicodedata.normalize("NFKC", identifier).strip().casefold()
+
+
+def account_keys(identifier: str, user=None) -> list[str]:
+    """A counter for what was typed (normalized), and one for the account it names, if any: guesses spread
+    over spellings of one name, or over its username and email, still add up. The typed-name counter is kept
+    for known and unknown names alike, so the answers do not depend on whether the account exists."""
+    digest = hashlib.sha256(normalize(identifier).encode()).hexdigest()
+    keys = [f"portico:throttle:name:{digest}"]
     if user is not None:
-        return f"portico:throttle:user:{user.pk}"
-    digest = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
-    return f"portico:throttle:name:{digest}"
+        keys.append(f"portico:throttle:user:{user.pk}")
+    return keys
 
 
-def ip_key(ip: str | None) -> str | None:
-    return f"portico:throttle:ip:{ip}" if ip else None
+def user_key(user) -> str:
+    return f"portico:throttle:user:{user.pk}"
+
+
+def ip_key(ip: str | None, purpose: str = "") -> str | None:
+    """Per address; IPv6 per /64, the block one subscriber usually holds."""
+    if not ip:
+        return None
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        ip = str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) + "/64"
+    return f"portico:throttle:ip:{ip}{':' + purpose if purpose else ''}"
 
 
 def _limits_for(key: str) -> conf.ThrottleLimits:
@@ -50,7 +71,7 @@ def delay_for(failures: int, limits: conf.ThrottleLimits) -> int | None:
 def check(keys: list[str | None], *, now: float | None = None) -> Decision:
     now = time.time() if now is None else now
     wait = 0
-    for key in filter(None, keys):
+    for key in filter(None, dict.fromkeys(keys)):
         state = cache.get(key)
         if not state:
             continue
@@ -67,7 +88,7 @@ def record_failure(keys: list[str | None], *, now: float | None = None) -> bool:
     """Count one failure on every key; True when this failure locked one of them."""
     now = time.time() if now is None else now
     locked = False
-    for key in filter(None, keys):
+    for key in filter(None, dict.fromkeys(keys)):  # each counter once, however often it is named
         state = cache.get(key) or {"failures": 0, "first": now}
         state = {"failures": state["failures"] + 1, "first": state["first"], "last": now}
         just_locked = state["failures"] == _limits_for(key).lock_after
@@ -79,6 +100,6 @@ def record_failure(keys: list[str | None], *, now: float | None = None) -> bool:
     return locked
 
 
-def clear(key: str) -> None:
-    """A successful sign-in clears the account's counter (never the IP's: one's own account must not reset it)."""
-    cache.delete(key)
+def clear(keys: list[str | None]) -> None:
+    """A completed sign-in clears its account counters (never the IP's: one's own account must not reset it)."""
+    cache.delete_many([key for key in keys if key and not key.startswith("portico:throttle:ip:")])

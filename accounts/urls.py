@@ -38,6 +38,7 @@ urlpatterns = [
         account.ConfirmedActionView.as_view(action="recovery_codes"),
         name="recovery-codes",
     ),
+    path("account/security/recovery-codes/new", account.recovery_codes_new, name="recovery-codes-new"),
     path("account/security/passkeys/options", account.passkey_register_options, name="passkey-register-options"),
     path("account/security/passkeys/add", account.passkey_register, name="passkey-register"),
     path("account/security/passkeys/remove", account.passkey_remove, name="passkey-remove"),

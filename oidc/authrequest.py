@@ -107,7 +107,8 @@ def parse(params, client) -> AuthRequest:
         max_age=_max_age(params.get("max_age"), client.default_max_age),
         login_hint=params.get("login_hint", "")[:254],
         hint_sub=_hint_sub(params.get("id_token_hint"), client),
-        acr_values=tuple(params.get("acr_values", "").split()),
+        # Registration 2: default_acr_values apply when the request names none.
+        acr_values=tuple((params.get("acr_values") or " ".join(client.default_acr_values or [])).split()),
         ui_locales=tuple(params.get("ui_locales", "").split()),
         display=display,
         claims=parse_claims(params.get("claims")),
@@ -197,7 +198,10 @@ def next_step(
     signup_enabled: bool = False,
 ) -> tuple[str, str]:
     """(step, reason). With prompt=none a step other than ISSUE becomes the matching error (Core 3.1.2.6)."""
-    if "create" in request.prompt and signup_enabled and not fresh:
+    if "create" in request.prompt and not signup_enabled:
+        # Initiating User Registration via OpenID Connect 1.0: a prompt value the OP does not support.
+        raise RequestError("invalid_request", "prompt=create is not supported: sign-up is closed.")
+    if "create" in request.prompt and user is None and not fresh:
         return CREATE, "Account creation was requested (prompt=create)."
     reason = needs_authentication(
         request, user=user, client=client, auth_time=auth_time, now=now, fresh=fresh

@@ -1,6 +1,7 @@
 """The account pages: overview, profile, connected apps, sessions, security (MFA) and the security log."""
 
 import json
+import re
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -17,13 +18,14 @@ from django.views.decorators.http import require_POST
 
 from oidc import interface
 
-from .. import flows, mfa, passkeys, security_log, sessions, verification
+from .. import emails, flows, mfa, passkeys, security_log, sessions, verification
 from ..clientinfo import describe_device, describe_place
 from ..forms import ConfirmPasswordForm, ProfileForm, TOTPSetupForm
 from ..models import SignIn
 
 Kind = security_log.Kind
 TOTP_SETUP_KEY = "portico_totp_setup"
+NEW_CODES_KEY = "portico_new_recovery_codes"
 
 
 @login_required
@@ -35,7 +37,7 @@ def home(request):
         "accounts/home.html",
         {
             "apps": len(interface.connected_apps(user)),
-            "live_sessions": SignIn.objects.filter(user=user, ended_at__isnull=True).count(),
+            "live_sessions": len(flows.live_sign_ins(user)),
             "has_totp": mfa.has_totp(user),
             "passkeys": user.passkeys.count(),
         },
@@ -53,12 +55,19 @@ def profile(request):
         profile_changes = [name for name in form.changed_data if name != "email"]
         form.instance.email = previous_email  # a new address waits for its owner to confirm it
         if new_email.lower() != previous_email.lower():
+            if not flows.signed_in_recently(request):
+                messages.info(request, _("Sign in again to change your email address."))
+                return HttpResponseRedirect(flows.reauthenticate_url(request, reverse("accounts:profile")))
             form.instance.pending_email = new_email
             verification.send_link(user, new_email)
+            if previous_email:
+                emails.send("email_change_notice", to=previous_email, context={"user": user, "new_email": new_email})
             messages.info(request, _("We sent a link to %(email)s. Your address changes once you follow it.")
                           % {"email": new_email})
         elif user.pending_email and new_email.lower() == previous_email.lower():
             form.instance.pending_email = ""
+        if "phone_number" in form.changed_data:
+            form.instance.phone_number_verified = False  # a new number is not the one that was verified
         form.save()
         if profile_changes:
             security_log.record(user, Kind.PROFILE_UPDATED, request, fields=profile_changes)
@@ -71,7 +80,7 @@ def profile(request):
 @never_cache
 def apps(request):
     if request.method == "POST":
-        name = interface.remove_access(request.user, request.POST.get("client_id", ""))
+        name = interface.remove_access(request.user, request.POST.get("client_id", "").replace("\x00", ""))
         if name:
             security_log.record(request.user, Kind.CONSENT_REVOKED, request, app=name)
             messages.success(request, _("%(app)s no longer has access to your account.") % {"app": name})
@@ -93,7 +102,7 @@ def session_list(request):
             "amr": s.amr,
             "current": current is not None and s.pk == current.pk,
         }
-        for s in SignIn.objects.filter(user=request.user, ended_at__isnull=True)
+        for s in flows.live_sign_ins(request.user)
     ]
     rows.sort(key=lambda row: not row["current"])  # this device first
     return render(request, "accounts/sessions.html", {"sessions": rows})
@@ -109,7 +118,8 @@ def session_end(request):
             security_log.record(request.user, Kind.SESSION_ENDED, request, count=count)
         messages.success(request, _("Every other session was signed out."))
         return HttpResponseRedirect(reverse("accounts:sessions"))
-    sign_in = get_object_or_404(SignIn, user=request.user, sid=request.POST.get("sid", ""), ended_at__isnull=True)
+    sid = request.POST.get("sid", "").replace("\x00", "")
+    sign_in = get_object_or_404(SignIn, user=request.user, sid=sid, ended_at__isnull=True)
     if current is not None and sign_in.pk == current.pk:
         logout(request)
         return HttpResponseRedirect(reverse("accounts:login"))
@@ -155,6 +165,12 @@ class TOTPSetupView(View):
             status=status,
         )
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not flows.signed_in_recently(request):
+            messages.info(request, _("Sign in again to change your second step."))
+            return HttpResponseRedirect(flows.reauthenticate_url(request))
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request):
         return self._render(request, TOTPSetupForm())
 
@@ -199,9 +215,18 @@ class ConfirmedActionView(View):
         return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
+def _reauthenticate_json(request):
+    return JsonResponse(
+        {"error": _("Sign in again to add a passkey."), "redirect": flows.reauthenticate_url(request, reverse("accounts:security"))},
+        status=403,
+    )
+
+
 @login_required
 @require_POST
 def passkey_register_options(request):
+    if not flows.signed_in_recently(request):
+        return _reauthenticate_json(request)
     return JsonResponse(_loads(passkeys.registration_options(request, request.user)))
 
 
@@ -212,9 +237,13 @@ def _loads(text: str) -> dict:
 @login_required
 @require_POST
 def passkey_register(request):
+    if not flows.signed_in_recently(request):
+        return _reauthenticate_json(request)
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:
+        body = {}
+    if not isinstance(body, dict):
         body = {}
     try:
         passkey = passkeys.register(
@@ -227,14 +256,33 @@ def passkey_register(request):
         return JsonResponse({"error": str(error)}, status=400)
     security_log.record(request.user, Kind.PASSKEY_ADDED, request, name=passkey.name)
     messages.success(request, _("Passkey “%(name)s” added.") % {"name": passkey.name})
+    if mfa.recovery_codes_left(request.user) == 0:
+        # A second step now guards the account: recovery codes are the way back if the passkey is lost.
+        request.session[NEW_CODES_KEY] = mfa.new_recovery_codes(request.user)
+        return JsonResponse({"redirect": reverse("accounts:recovery-codes-new")})
     return JsonResponse({"redirect": reverse("accounts:security")})
+
+
+@login_required
+@never_cache
+def recovery_codes_new(request):
+    """Recovery codes made along with a first passkey, shown once."""
+    codes = request.session.pop(NEW_CODES_KEY, None)
+    if not codes:
+        return HttpResponseRedirect(reverse("accounts:security"))
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": True})
 
 
 @login_required
 @require_POST
 def passkey_remove(request):
+    if not flows.signed_in_recently(request):
+        messages.info(request, _("Sign in again to remove a passkey."))
+        return HttpResponseRedirect(flows.reauthenticate_url(request, reverse("accounts:security")))
     passkey_id = request.POST.get("passkey", "")
-    passkey = get_object_or_404(request.user.passkeys, pk=int(passkey_id) if passkey_id.isdigit() else 0)
+    passkey = get_object_or_404(
+        request.user.passkeys, pk=int(passkey_id) if re.fullmatch(r"[0-9]{1,18}", passkey_id) else 0
+    )
     name = passkey.name
     passkeys.remove(request.user, passkey.pk)
     security_log.record(request.user, Kind.PASSKEY_REMOVED, request, name=name)

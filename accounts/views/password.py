@@ -1,5 +1,6 @@
 """Password reset by email and password change (Django's views, with our rules around them)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
@@ -8,6 +9,8 @@ from django.utils.translation import gettext as _
 from .. import flows, security_log, throttle
 from ..clientinfo import client_ip
 from ..forms import PortalPasswordResetForm
+from ..models import SignIn
+from ..sessions import SESSION_KEY
 
 Kind = security_log.Kind
 
@@ -22,11 +25,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form):
-        keys = [f"{throttle.ip_key(client_ip(self.request))}:reset"]
+        keys = [throttle.ip_key(client_ip(self.request), "reset")]
         if not throttle.check(keys).allowed:
             form.add_error(None, _("Too many requests from your network. Try again later."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         throttle.record_failure(keys)  # bounds the mail one network can make us send
+        self.extra_email_context = {"hours": max(settings.PASSWORD_RESET_TIMEOUT // 3600, 1)}
         return super().form_valid(form)
 
 
@@ -61,7 +65,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:security")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        response = super().form_valid(form)  # update_session_auth_hash gives this session a new key
+        SignIn.objects.filter(sid=self.request.session.get(SESSION_KEY, "")).update(
+            session_key=self.request.session.session_key or ""
+        )
         ended = flows.end_other_sign_ins(self.request, self.request.user)
         security_log.record(self.request.user, Kind.PASSWORD_CHANGED, self.request, other_sessions_ended=ended)
         messages.success(self.request, _("Your password was changed. Other devices were signed out."))

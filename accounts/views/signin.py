@@ -58,34 +58,40 @@ class LoginView(auth_views.LoginView):
         return context
 
     def post(self, request, *args, **kwargs):
-        form = self.get_form()
         identifier = request.POST.get("username", "")[:254]
-        account_key = throttle.account_key(identifier, find_user(identifier))
-        keys = [account_key, throttle.ip_key(client_ip(request))]
+        known = find_user(identifier)
+        account_keys = throttle.account_keys(identifier, known)
+        keys = [*account_keys, throttle.ip_key(client_ip(request))]
         decision = throttle.check(keys)
         if not decision.allowed:
-            # Refused before the password is looked at; identical for existing and unknown accounts.
+            # Refused before the password is looked at: an unbound form, so authenticate() never runs and the
+            # page is the same whether the guess was right or not, for existing and unknown names alike.
+            form = self.get_form_class()(request, initial={"username": identifier})
             context = self.get_context_data(form=form, notice=_throttled_message(decision))
             response = self.render_to_response(context, status=429)
             response["Retry-After"] = str(decision.retry_after)
             return response
+        form = self.get_form()
         if not form.is_valid():
             locked = throttle.record_failure(keys)
-            known = find_user(identifier)
             if known is not None:
                 security_log.record(known, Kind.SIGN_IN_FAILED, request)
                 if locked:
                     security_log.record(known, Kind.SIGN_IN_LOCKED, request)
             return self.form_invalid(form)
-        throttle.clear(account_key)
         user = form.get_user()
         next_url = flows.safe_next(request, self.get_redirect_url())
         if user.self_registered and not user.email_verified:
+            throttle.clear(account_keys)
             return _verify_first(request, user, next_url)
         remember = bool(form.cleaned_data.get("remember"))
         if mfa.has_second_factor(user):
-            mfa.stash(request, user, amr=["pwd"], remember=remember, next_url=next_url)
+            # The counters are cleared only when the second step succeeds too: a right password must not
+            # buy fresh attempts at the code.
+            mfa.stash(request, user, amr=["pwd"], remember=remember, next_url=next_url,
+                      throttle_keys=list(dict.fromkeys([*account_keys, throttle.user_key(user)])))
             return HttpResponseRedirect(reverse("accounts:second-factor"))
+        throttle.clear(account_keys)
         flows.complete_sign_in(request, user, amr=["pwd"], remember=remember)
         return flows.redirect_after_sign_in(request, next_url)
 
@@ -108,7 +114,9 @@ class SecondFactorView(View):
         return {
             "form": form,
             "has_totp": mfa.has_totp(pending.user),
-            "has_passkeys": pending.user.passkeys.exists(),
+            "has_recovery_codes": mfa.recovery_codes_left(pending.user) > 0,
+            # A passkey is a second factor only after something else: not after itself (a step-up).
+            "has_passkeys": pending.user.passkeys.exists() and not {"hwk", "swk"} & set(pending.amr),
             "asking_client": client_for_next(pending.next),
             **extra,
         }
@@ -123,7 +131,7 @@ class SecondFactorView(View):
         pending = mfa.pending(request)
         if pending is None:
             return HttpResponseRedirect(reverse("accounts:login"))
-        keys = [throttle.account_key("", pending.user), throttle.ip_key(client_ip(request))]
+        keys = [*pending.throttle_keys, throttle.ip_key(client_ip(request))]
         decision = throttle.check(keys)
         form = SecondFactorForm(request.POST)
         if not decision.allowed:
@@ -134,13 +142,13 @@ class SecondFactorView(View):
             code = form.cleaned_data["code"]
             if mfa.verify_totp(pending.user, code):
                 flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
-                throttle.clear(keys[0])
+                throttle.clear(keys)
                 return flows.redirect_after_sign_in(request, pending.next)
             if mfa.use_recovery_code(pending.user, code):
                 security_log.record(pending.user, Kind.RECOVERY_CODE_USED, request,
                                     left=mfa.recovery_codes_left(pending.user))
                 flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
-                throttle.clear(keys[0])
+                throttle.clear(keys)
                 return flows.redirect_after_sign_in(request, pending.next)
             throttle.record_failure(keys)
             security_log.record(pending.user, Kind.SIGN_IN_FAILED, request, step="second factor")
@@ -171,6 +179,8 @@ def passkey_options(request):
 def passkey_sign_in(request):
     body = _json_body(request)
     pending = mfa.pending(request) if body.get("second_factor") else None
+    if pending is not None and {"hwk", "swk"} & set(pending.amr):
+        return JsonResponse({"error": _("Use your authenticator app or a recovery code.")}, status=400)
     ip_key = throttle.ip_key(client_ip(request))
     decision = throttle.check([ip_key])
     if not decision.allowed:
@@ -184,6 +194,7 @@ def passkey_sign_in(request):
         return JsonResponse({"error": str(error)}, status=400)
     if pending is not None:
         flows.complete_sign_in(request, passkey.user, amr=[*pending.amr, *amr, "mfa"], remember=pending.remember)
+        throttle.clear(pending.throttle_keys)
         next_url = pending.next
     else:
         flows.complete_sign_in(request, passkey.user, amr=amr, remember=bool(body.get("remember")))

@@ -3,6 +3,7 @@
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -71,8 +72,7 @@ class SignUpView(View):
 
     def post(self, request):
         form = self._form(request.POST)
-        ip_key = throttle.ip_key(client_ip(request))
-        keys = [f"{ip_key}:signup" if ip_key else None]
+        keys = [throttle.ip_key(client_ip(request), "signup")]
         if not throttle.check(keys).allowed:
             form.add_error(None, _("Too many sign-ups from your network. Try again later."))
             return self._render(form, status=429)
@@ -89,10 +89,17 @@ class SignUpView(View):
         next_url = flows.safe_next(request, request.POST.get("next"))
         existing = User.objects.filter(email__iexact=email).first()
         if existing is not None:
-            # The same page as for a new account; the owner of the address learns someone tried.
+            # The same page, in about the same time (one password hash), as for a new account; the invitation
+            # is used up alike; the owner of the address learns someone tried.
+            make_password(form.cleaned_data["password1"])
+            if invitation is not None:
+                invitations.consume(invitation, None)
             emails.send("account_exists", to=existing.email, context={"user": existing})
         else:
             user = self._create(form, invitation)
+            if user is None:
+                form.add_error("invitation", _("This invitation is not valid, has expired or was already used."))
+                return self._render(form)
             verification.send_link(user, user.email, next_url)
         return render(request, "accounts/check_email.html", {"email": email})
 
@@ -108,32 +115,34 @@ class SignUpView(View):
         )
         user.set_password(data["password1"])
         user.save()
-        if invitation is not None:
-            invitations.consume(invitation, user)
+        if invitation is not None and not invitations.consume(invitation, user):
+            transaction.set_rollback(True)  # used by a concurrent sign-up a moment ago
+            return None
         security_log.record(user, Kind.ACCOUNT_CREATED, self.request)
         return user
 
 
 @never_cache
 def verify_email(request):
-    """The link from a verification email. It proves the address it names, for the account it names."""
-    claim = verification.read_token(request.GET.get("token", ""))
+    """The link from a verification email. GET only shows a button: mail scanners fetch links, and must not
+    confirm an address on the owner's behalf. The POST proves the address it names, for the account it names."""
+    token = request.POST.get("token") if request.method == "POST" else request.GET.get("token", "")
+    claim = verification.read_token(token or "")
     user = User.objects.filter(pk=claim.user_id).first() if claim else None
-    if user is None or claim is None:
+    if user is None or claim is None or claim.email.lower() not in (user.email.lower(), user.pending_email.lower()):
         return render(request, "accounts/verify_email.html", {"ok": False}, status=400)
+    if request.method != "POST":
+        return render(request, "accounts/verify_email.html", {"confirm": True, "token": token, "email": claim.email})
     if user.pending_email and claim.email.lower() == user.pending_email.lower():
         if User.objects.filter(email__iexact=claim.email).exclude(pk=user.pk).exists():
             return render(request, "accounts/verify_email.html", {"ok": False, "in_use": True}, status=409)
         user.email, user.pending_email, user.email_verified = user.pending_email, "", True
         user.save(update_fields=["email", "pending_email", "email_verified", "updated_at"])
         security_log.record(user, Kind.EMAIL_VERIFIED, request, email=user.email)
-    elif claim.email.lower() == user.email.lower():
-        if not user.email_verified:
-            user.email_verified = True
-            user.save(update_fields=["email_verified", "updated_at"])
-            security_log.record(user, Kind.EMAIL_VERIFIED, request, email=user.email)
-    else:
-        return render(request, "accounts/verify_email.html", {"ok": False}, status=400)
+    elif not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified", "updated_at"])
+        security_log.record(user, Kind.EMAIL_VERIFIED, request, email=user.email)
     next_url = flows.safe_next(request, claim.next)
     if request.user.is_authenticated:
         continue_url = next_url or reverse("accounts:home")

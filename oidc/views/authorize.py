@@ -25,7 +25,7 @@ from oauth2_provider.oauth2_validators import is_valid_resource_uri
 from oauth2_provider.views.mixins import OAuthLibMixin
 
 from accounts import conf as accounts_conf
-from accounts import mfa, sessions
+from accounts import mfa, sessions, throttle
 
 from .. import authrequest, claims, conf, consent, errors, request_objects, responses
 from ..models import Client, SessionClient
@@ -251,6 +251,7 @@ class AuthorizeView(AuthorizationMixin, View):
                 amr=list(sign_in.amr),
                 remember=not self.request.session.get_expire_at_browser_close(),
                 next_url=resume_url(params, kind="login"),
+                throttle_keys=[throttle.user_key(user)],
             )
             return HttpResponseRedirect(reverse("accounts:second-factor"))
         if step == authrequest.SELECT_ACCOUNT:

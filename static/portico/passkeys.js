@@ -17,12 +17,18 @@
       body: JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({}));
+    if (!response.ok && data.redirect) window.location.assign(data.redirect);
     if (!response.ok) throw new Error(data.error || response.statusText);
     return data;
   }
 
   function wire(container, run) {
-    if (!container || !supported) return;
+    if (!container) return;
+    if (!supported) {
+      const note = document.querySelector("[data-passkey-unsupported]");
+      if (note) note.hidden = false;
+      return;
+    }
     container.hidden = false;
     const controls = container.querySelector("[data-passkey-controls]");
     if (controls) controls.hidden = false;

@@ -53,6 +53,7 @@ def test_register_verify_sign_in_enrol_totp_then_sign_in_with_totp_consent_and_b
     shot("2-check-email")
 
     page.goto(_mail_link("new.person@example.org"))
+    page.get_by_role("button", name="Confirm my address").click()
     assert "Email confirmed" in page.inner_text("h1")
     shot("3-verified")
     page.get_by_role("link", name="Continue").click()

@@ -19,3 +19,10 @@ def last_link(to: str | None = None) -> str:
 
 def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+def confirm_email(browser: Browser, link: str):
+    """Open a verification link (a page with a button: GET confirms nothing) and press the button."""
+    page = browser.get(path_of(link))
+    assert page.status_code == 200 and page.context["confirm"], page.content[:300]
+    return browser.post("/verify-email", {"token": page.context["token"]})

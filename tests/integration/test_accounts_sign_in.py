@@ -52,7 +52,7 @@ def test_repeated_failures_slow_down_then_lock_known_and_unknown_alike(make_user
 
 def test_lock_after_n_failures_lasts_the_window(make_user, tight_limits):
     user = make_user()
-    key = throttle.account_key(user.username, user)
+    key = throttle.user_key(user)
     start = time.time()
     for offset in range(4):
         throttle.record_failure([key], now=start + offset * 100)  # spaced beyond the slow-down delays

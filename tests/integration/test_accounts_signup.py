@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client as Browser
 
 from accounts import invitations, verification
-from tests.integration.accounts_helpers import last_link, path_of, sign_in
+from tests.integration.accounts_helpers import confirm_email, last_link, path_of, sign_in
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -38,7 +38,10 @@ def test_sign_up_verify_then_sign_in_returns_to_the_app():
     link = last_link("new.person@example.org")
     assert link.startswith("http://127.0.0.1:8000/verify-email?token=")  # from the issuer, not Host
     assert mail.outbox[-1].alternatives[0][1] == "text/html"
-    verified = browser.get(path_of(link))
+    assert "Confirm my address" in browser.get(path_of(link)).content.decode()
+    user.refresh_from_db()
+    assert not user.email_verified  # opening the link (as a mail scanner would) confirms nothing
+    verified = confirm_email(browser, link)
     assert verified.status_code == 200 and "Email confirmed" in verified.content.decode()
     user.refresh_from_db()
     assert user.email_verified
@@ -117,6 +120,7 @@ def test_verification_links_that_do_not_verify(make_user):
     assert Browser().get("/verify-email", {"token": "garbage"}).status_code == 400
     other_address = verification.make_token(user, "someone.else@example.org")
     assert Browser().get("/verify-email", {"token": other_address}).status_code == 400
+    assert Browser().post("/verify-email", {"token": other_address}).status_code == 400
     expired = verification.read_token(verification.make_token(user, user.email), max_age=-1)
     assert expired is None
     user.refresh_from_db()

@@ -13,7 +13,7 @@ from django.test import Client as Browser
 
 from accounts import mfa
 from tests.conftest import pkce_pair, query_of
-from tests.integration.accounts_helpers import last_link, path_of, sign_in
+from tests.integration.accounts_helpers import confirm_email, last_link, sign_in
 from tests.integration.helpers import authorize_params, exchange
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_prompt_create_sends_to_sign_up_and_comes_back(make_client, settings):
     password = "a long and unusual passphrase"
     browser.post(response["Location"], {"email": "new@example.org", "password1": password, "password2": password,
                                         "next": page.context["next"]})
-    verified = browser.get(path_of(last_link("new@example.org")))
+    verified = confirm_email(browser, last_link("new@example.org"))
     login_url = verified.context["continue_url"]
     assert login_url.startswith("/login?")
     back = sign_in(browser, "new@example.org", password, next=query_of(login_url)["next"])
