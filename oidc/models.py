@@ -255,9 +255,25 @@ class AccessToken(AbstractAccessToken):
         indexes = [models.Index(fields=["expires"], name="access_token_expires")]  # purge_tokens
 
 
+class RefreshTokenQuerySet(models.QuerySet):
+    """Reads join the user and client, which every use of a refresh token needs (django-oauth-toolkit's
+    validation would otherwise load each with a query of its own). Row locks take the token row alone: a
+    FOR UPDATE over the join would lock the client's row for every refresh of every user of that client."""
+
+    def select_for_update(self, *args, **kwargs):
+        return models.QuerySet.select_for_update(self.select_related(None), *args, **kwargs)
+
+
+class RefreshTokenManager(models.Manager.from_queryset(RefreshTokenQuerySet)):  # type: ignore[misc]
+    def get_queryset(self):
+        return super().get_queryset().select_related("user", "application")
+
+
 class RefreshToken(AbstractRefreshToken):
     """A rotating refresh token. The sign-in it descends from travels along each rotation, so refreshed
     id_tokens keep auth_time/sid/acr/amr (Core 12.2) and the chain ends at an absolute maximum age."""
+
+    objects = RefreshTokenManager()
 
     family_started = models.DateTimeField(_("chain started"), null=True, blank=True)
     claims = models.JSONField(default=dict, blank=True)  # the claims request, carried to refreshed tokens

@@ -90,3 +90,16 @@ def test_resource_indicator_must_be_an_absolute_uri_rfc_8707(browser, make_clien
     rp, _ = make_client()
     response = browser.get("/authorize?" + urlencode(authorize_params(rp, resource="not-a-uri")))
     assert query_of(response["Location"])["error"] == "invalid_target"
+
+
+def test_refresh_rotation_reads_user_and_client_with_the_token(issued):
+    rp, secret, tokens = issued
+    from tests.integration.helpers import refresh
+
+    response, queries = _count(lambda: refresh(rp, secret, tokens["refresh_token"]))
+    assert response.status_code == 200, response.content
+    selects = [q for q in queries if q.startswith("SELECT")]
+    # The refresh token is read with its user and client (no lazy loads); its row locks stay on its own row.
+    assert len(selects) <= 6, selects
+    locks = [q for q in selects if "FOR UPDATE" in q]
+    assert all("JOIN" not in q for q in locks), locks
