@@ -124,9 +124,11 @@ def has_second_factor(user) -> bool:
     return has_totp(user) or user.passkeys.exists()
 
 
-def disable_all(user) -> None:
+def disable_totp(user) -> None:
+    """The authenticator app goes; recovery codes stay while passkeys still guard the account."""
     TOTPDevice.objects.filter(user=user).delete()
-    RecoveryCode.objects.filter(user=user).delete()
+    if not user.passkeys.exists():
+        RecoveryCode.objects.filter(user=user).delete()
 
 
 # -- The sign-in waiting for its second factor -------------------------------------------------------------

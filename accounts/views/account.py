@@ -199,14 +199,18 @@ class ConfirmedActionView(View):
         return self._render(ConfirmPasswordForm(user=request.user))
 
     def _render(self, form):
-        return render(self.request, "accounts/confirm_password.html", {"form": form, "action": self.action})
+        return render(
+            self.request,
+            "accounts/confirm_password.html",
+            {"form": form, "action": self.action, "has_passkeys": self.request.user.passkeys.exists()},
+        )
 
     def post(self, request):
         form = ConfirmPasswordForm(request.POST, user=request.user)
         if not form.is_valid():
             return self._render(form)
         if self.action == "disable_totp":
-            mfa.disable_all(request.user)
+            mfa.disable_totp(request.user)
             security_log.record(request.user, Kind.TOTP_DISABLED, request)
             messages.success(request, _("The authenticator app was turned off."))
             return HttpResponseRedirect(reverse("accounts:security"))

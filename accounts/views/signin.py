@@ -118,6 +118,7 @@ class SecondFactorView(View):
             # A passkey is a second factor only after something else: not after itself (a step-up).
             "has_passkeys": pending.user.passkeys.exists() and not {"hwk", "swk"} & set(pending.amr),
             "asking_client": client_for_next(pending.next),
+            "start_again_url": reverse("accounts:login") + ("?" + urlencode({"next": pending.next}) if pending.next else ""),
             **extra,
         }
 

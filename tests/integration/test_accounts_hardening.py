@@ -164,3 +164,27 @@ def test_sessions_whose_browser_session_is_gone_are_not_listed(make_user):
 
 def test_odd_next_values_do_not_break_pages():
     assert Browser().get("/login", {"next": "http://["}).status_code == 200
+
+
+def test_a_throttled_second_step_shows_the_pause_and_a_way_back_to_the_app(make_user, tight_limits):
+    user = make_user()
+    mfa.enable_totp(user, pyotp.random_base32())
+    browser = Browser()
+    sign_in(browser, user.username, user.raw_password, next="/authorize?client_id=x")
+    browser.post("/login/verify", {"code": "000001"})
+    browser.post("/login/verify", {"code": "000002"})
+    paused = browser.post("/login/verify", {"code": "000003"})
+    page = paused.content.decode()
+    assert paused.status_code == 429 and "Too many attempts" in page and 'name="code"' not in page
+    assert "/login?next=%2Fauthorize%3Fclient_id%3Dx" in page
+
+
+def test_turning_the_app_off_keeps_recovery_codes_while_passkeys_remain(make_user):
+    from accounts.models import Passkey
+
+    user = make_user()
+    mfa.enable_totp(user, pyotp.random_base32())
+    mfa.new_recovery_codes(user)
+    Passkey.objects.create(user=user, credential_id="abc", public_key=b"k", name="Key")
+    mfa.disable_totp(user)
+    assert not mfa.has_totp(user) and mfa.recovery_codes_left(user) == 10
