@@ -67,3 +67,47 @@ class PreparedLookup:
         for populator in plan.populators:
             populator.populate(row, obj)
         return obj
+
+
+class PreparedInsert:
+    """Model.save() for a new row, with the INSERT statement written once per connection.
+
+    Values go through each field's pre_save (auto_now and friends) and get_db_prep_save, as the ORM's insert
+    compiler does; the primary key comes back through RETURNING (or lastrowid on SQLite). Model signals are not
+    sent: use it only for models nothing listens to (tokens)."""
+
+    def __init__(self, model, *, using: str = "default") -> None:
+        self.model = model
+        self._using = using
+        self._local = threading.local()
+
+    def _plan(self):
+        connection = connections[self._using]
+        plan = getattr(self._local, "plan", None)
+        if plan is None or plan[0] is not connection:
+            meta = self.model._meta
+            fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+            quote = connection.ops.quote_name
+            # Identifiers from the model's own metadata, quoted; every value is a parameter.
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+                quote(meta.db_table),
+                ", ".join(quote(f.column) for f in fields),
+                ", ".join(["%s"] * len(fields)),
+            )
+            returning = connection.features.can_return_columns_from_insert
+            if returning:
+                sql += " RETURNING " + quote(meta.auto_field.column)
+            plan = self._local.plan = (connection, fields, sql, returning)
+        return plan
+
+    def save(self, obj) -> None:
+        connection, fields, sql, returning = self._plan()
+        values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
+                cursor, self.model._meta.db_table, self.model._meta.pk.column
+            )
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = self._using

@@ -15,6 +15,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from . import claims, client_auth, conf, introspection, pkce, scopes, subjects, tokens
 from .models import AccessToken, Client, Grant, IDToken, RefreshToken
+from .prepared import PreparedInsert
 from .secrets import digest
 
 
@@ -39,6 +40,10 @@ def _resources(request) -> list[str]:
         return [resource] if resource.strip() else []
     return [str(r) for r in resource] if isinstance(resource, list) else []
 
+
+# Token rows are the hot path's writes: their INSERT is written once (oidc/prepared.py).
+_INSERT_ACCESS_TOKEN = PreparedInsert(AccessToken)
+_INSERT_REFRESH_TOKEN = PreparedInsert(RefreshToken)
 
 # The access token this request just saved, for the token view's app_authorized signal (so the view does not
 # read back by checksum the row it has just written).
@@ -241,7 +246,7 @@ class PorticoValidator(OAuth2Validator):
             claims=_claims_request(request),
         )
         set_token_value(access_token, token["access_token"])
-        access_token.save()
+        _INSERT_ACCESS_TOKEN.save(access_token)
         ISSUED_ACCESS_TOKEN.set(access_token)
         return access_token
 
@@ -262,7 +267,7 @@ class PorticoValidator(OAuth2Validator):
             claims=_claims_request(request),
         )
         self._set_token_value(refresh_token, refresh_token_code)
-        refresh_token.save()
+        _INSERT_REFRESH_TOKEN.save(refresh_token)
         return refresh_token
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):

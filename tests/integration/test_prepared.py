@@ -53,3 +53,33 @@ def test_plans_are_per_connection(make_client):
     worker.start()
     worker.join()
     assert seen == [None]  # another thread (another connection) compiles its own
+
+
+def test_prepared_insert_stores_what_model_save_would(make_client, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import set_token_value
+
+    from oidc.prepared import PreparedInsert
+
+    rp, _ = make_client()
+    user = make_user()
+    expires = timezone.now() + timedelta(hours=1)
+
+    def build(value):
+        token = AccessToken(user=user, application=rp, scope="openid email", expires=expires,
+                            claims={"userinfo": {"email": None}}, resource=["https://api.example.org/"])
+        set_token_value(token, value)
+        return token
+
+    by_orm, prepared = build("orm-token"), build("prepared-token")
+    by_orm.save()
+    PreparedInsert(AccessToken).save(prepared)
+    assert prepared.pk and prepared.pk != by_orm.pk and not prepared._state.adding
+    a, b = AccessToken.objects.get(pk=by_orm.pk), AccessToken.objects.get(pk=prepared.pk)
+    assert a.token == by_orm.token and b.token == prepared.token  # whatever set_token_value stores
+    for name in ("user_id", "application_id", "scope", "expires", "claims", "resource", "grant_code"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert b.created and b.updated  # auto_now_add / auto_now applied
+    assert bearer._BY_CHECKSUM.first(b.token_checksum).pk == prepared.pk
