@@ -51,24 +51,15 @@ def end_sign_in(sign_in: SignIn) -> None:
         import_module(settings.SESSION_ENGINE).SessionStore(session_key=sign_in.session_key).delete()
 
 
-def end_other_sign_ins(request: HttpRequest, user) -> int:
-    current = sessions.current(request)
-    others = SignIn.objects.filter(user=user, ended_at__isnull=True)
-    if current is not None:
-        others = others.exclude(pk=current.pk)
-    count = 0
-    for sign_in in others:
+def end_sign_ins(user, *, keep: SignIn | None = None) -> int:
+    """Sign the user out of every browser (but `keep`); returns how many were signed out."""
+    live = SignIn.objects.filter(user=user, ended_at__isnull=True)
+    if keep is not None:
+        live = live.exclude(pk=keep.pk)
+    ended = list(live)
+    for sign_in in ended:
         end_sign_in(sign_in)
-        count += 1
-    return count
-
-
-def end_all_sign_ins(user) -> int:
-    count = 0
-    for sign_in in SignIn.objects.filter(user=user, ended_at__isnull=True):
-        end_sign_in(sign_in)
-        count += 1
-    return count
+    return len(ended)
 
 
 RECENT_SIGN_IN_SECONDS = 15 * 60

@@ -152,19 +152,24 @@ class Revoked:
 
 
 @transaction.atomic
-def revoke_all(client: Client) -> Revoked:
-    """Everything the client holds: refresh tokens revoked, access tokens and pending codes deleted, consents
-    forgotten (users are asked again)."""
-    live_refresh = RefreshToken.objects.filter(application=client, revoked__isnull=True)
+def revoke_grants(client: Client, *, user=None) -> Revoked:
+    """Everything the client holds (for one user, or for all): refresh tokens revoked, access tokens and
+    pending codes deleted, consents forgotten (users are asked again)."""
+    mine = {"application": client} if user is None else {"application": client, "user": user}
+    live_refresh = RefreshToken.objects.filter(revoked__isnull=True, **mine)
     refresh = live_refresh.count()
     access = 0
-    for token in AccessToken.objects.filter(application=client):
+    for token in AccessToken.objects.filter(**mine):
         revoke_access_token(token)  # also revokes its refresh token
         access += 1
     live_refresh.update(revoked=timezone.now())
-    codes, _ = Grant.objects.filter(application=client).delete()
-    consents, _ = Consent.objects.filter(client=client).delete()
+    codes, _ = Grant.objects.filter(**mine).delete()
+    consents, _ = Consent.objects.filter(client=client, **({} if user is None else {"user": user})).delete()
     return Revoked(access, refresh, codes, consents)
+
+
+def revoke_all(client: Client) -> Revoked:
+    return revoke_grants(client)
 
 
 def quickstart(client: Client) -> str:

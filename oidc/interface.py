@@ -81,23 +81,12 @@ def connected_apps(user) -> list[ConnectedApp]:
 def remove_access(user, client_id: str) -> str | None:
     """"Remove access": the consent is forgotten and every token and pending code the app holds for this
     person is revoked. Returns the app's name, or None when it had nothing."""
-    from django.db import transaction
-    from django.utils import timezone
-    from oauth2_provider.models import revoke_access_token
-
-    from .models import AccessToken, Client, Consent, Grant, RefreshToken
+    from .clients import revoke_grants
+    from .models import Client
 
     client = Client.objects.filter(client_id=client_id).first()
     if client is None:
         return None
-    with transaction.atomic():
-        consents, _ = Consent.objects.filter(user=user, client=client).delete()
-        tokens = 0
-        for token in AccessToken.objects.filter(user=user, application=client):
-            revoke_access_token(token)
-            tokens += 1
-        tokens += RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True).update(
-            revoked=timezone.now()
-        )
-        Grant.objects.filter(user=user, application=client).delete()
-    return (client.name or client.client_id) if consents or tokens else None
+    revoked = revoke_grants(client, user=user)
+    had_something = revoked.consents or revoked.access_tokens or revoked.refresh_tokens
+    return (client.name or client.client_id) if had_something else None

@@ -113,7 +113,7 @@ def session_list(request):
 def session_end(request):
     current = sessions.current(request)
     if request.POST.get("scope") == "others":
-        count = flows.end_other_sign_ins(request, request.user)
+        count = flows.end_sign_ins(request.user, keep=current)
         if count:
             security_log.record(request.user, Kind.SESSION_ENDED, request, count=count)
         messages.success(request, _("Every other session was signed out."))
@@ -231,11 +231,7 @@ def _reauthenticate_json(request):
 def passkey_register_options(request):
     if not flows.signed_in_recently(request):
         return _reauthenticate_json(request)
-    return JsonResponse(_loads(passkeys.registration_options(request, request.user)))
-
-
-def _loads(text: str) -> dict:
-    return json.loads(text)
+    return JsonResponse(json.loads(passkeys.registration_options(request, request.user)))
 
 
 @login_required

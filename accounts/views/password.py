@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from .. import flows, security_log, throttle
+from .. import flows, security_log, sessions, throttle
 from ..clientinfo import client_ip
 from ..forms import PortalPasswordResetForm
 from ..models import SignIn
@@ -45,7 +45,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.user
-        flows.end_all_sign_ins(user)  # whoever else was signed in is signed out
+        flows.end_sign_ins(user)  # whoever else was signed in is signed out
         if not user.email_verified:
             # Following the link proved the address.
             user.email_verified = True
@@ -69,7 +69,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         SignIn.objects.filter(sid=self.request.session.get(SESSION_KEY, "")).update(
             session_key=self.request.session.session_key or ""
         )
-        ended = flows.end_other_sign_ins(self.request, self.request.user)
+        ended = flows.end_sign_ins(self.request.user, keep=sessions.current(self.request))
         security_log.record(self.request.user, Kind.PASSWORD_CHANGED, self.request, other_sessions_ended=ended)
         messages.success(self.request, _("Your password was changed. Other devices were signed out."))
         return response

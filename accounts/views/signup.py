@@ -5,7 +5,6 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -151,8 +150,3 @@ def verify_email(request):
             {"login_hint": user.email, **({"next": next_url} if next_url else {})}
         )
     return render(request, "accounts/verify_email.html", {"ok": True, "continue_url": continue_url})
-
-
-def signup_redirect(next_url: str) -> HttpResponseRedirect:
-    """prompt=create: the sign-up page, coming back to the request afterwards."""
-    return HttpResponseRedirect(reverse("accounts:signup") + "?" + urlencode({"next": next_url}))
