@@ -216,7 +216,7 @@ class Portico(Server):
             "config.wsgi",
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.args.workers),
-            "--worker-class", "gthread",
+            "--worker-class", self.args.worker_class,
             "--threads", str(self.args.threads),
             "--backlog", "2048",
         ]  # fmt: skip
@@ -486,7 +486,7 @@ def report(args, results, bound, seconds, concurrencies, endpoints) -> None:
             summary.append({"endpoint": endpoint, "concurrency": concurrency, "portico": mine, "peer": peer})
     notes = [
         f"Duration per point {seconds:g}s, {args.repeat} run(s) per point (median shown), "
-        f"Portico: gunicorn gthread {args.workers} workers x {args.threads} threads; peer: node-oidc-provider "
+        f"Portico: gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads; peer: node-oidc-provider "
         "(one node process). Errors: non-2xx responses plus socket errors and timeouts.",
     ]
     if bound:
@@ -722,6 +722,7 @@ def main() -> None:
         "--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default nproc)"
     )
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (default gthread)")
     parser.add_argument("--pool-rate", type=float, default=1500,
                         help="single-use codes/refresh tokens seeded per second of a point (default 1500)")  # fmt: skip
     parser.add_argument("--growth", action="store_true", help="table-size growth mode instead of the table")

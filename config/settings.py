@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "oidc.middleware.MachineEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,6 +98,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SignInActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oidc.middleware.ContentSecurityPolicyMiddleware",
+]
+# What the machine endpoints (token, introspection, revocation, userinfo, registration, discovery, JWKS) pass
+# through after SecurityMiddleware instead of the rest of MIDDLEWARE (oidc/middleware.py).
+PORTICO_MACHINE_MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oidc.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -327,6 +334,8 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "CLIENT_SECRET_HASHER": "portico_client_secret",
     "CLIENT_SECRET_GENERATOR_LENGTH": 64,
+    "ACCESS_TOKEN_GENERATOR": "oidc.secrets.new_token",
+    "REFRESH_TOKEN_GENERATOR": "oidc.secrets.new_token",
     # RFC 9700 2.1 / 4.1.1: https redirect URIs when the issuer itself is on https.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if _HTTPS else ["http", "https"],
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

@@ -209,6 +209,15 @@ def published_key(kid: str) -> LoadedKey | None:
     return None
 
 
+_published: tuple[list[LoadedKey], dict] | None = None
+
+
 def jwks() -> dict:
-    """The published key set: public members only (RFC 7517 4), every state that may still verify."""
-    return {"keys": [key.public_jwk for key in _cache.keyset()]}
+    """The published key set: public members only (RFC 7517 4), every state that may still verify. The same
+    dict while the loaded key set is the same."""
+    global _published
+    keyset = _cache.keyset()
+    published = _published
+    if published is None or published[0] is not keyset:
+        published = _published = (keyset, {"keys": [key.public_jwk for key in keyset]})
+    return published[1]

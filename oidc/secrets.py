@@ -14,6 +14,13 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def new_token(request=None) -> str:
+    """Access and refresh token values (django-oauth-toolkit's ACCESS/REFRESH_TOKEN_GENERATOR): 256 bits from
+    the operating system's CSPRNG, base64url (43 characters). oauthlib's default draws 30 characters one by one
+    through random.SystemRandom (~178 bits), several times slower."""
+    return secrets.token_urlsafe(32)
+
+
 def _pepper(secret_key: str) -> bytes:
     return hashlib.sha256(b"portico.client-secret\x00" + secret_key.encode("utf-8")).digest()
 
