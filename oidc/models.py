@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import (
@@ -21,6 +21,7 @@ from oauth2_provider.models import (
 
 from . import conf, metadata
 from .keys import SUPPORTED_ALGS
+from .prepared import PreparedDelete
 
 # OAuth grant type names (RFC 7591 2) mapped to django-oauth-toolkit's names.
 GRANT_TYPES = {
@@ -255,6 +256,9 @@ class AccessToken(AbstractAccessToken):
         indexes = [models.Index(fields=["expires"], name="access_token_expires")]  # purge_tokens
 
 
+_DELETE_ACCESS_TOKEN = PreparedDelete(AccessToken)
+
+
 class RefreshTokenQuerySet(models.QuerySet):
     """Reads join the user and client, which every use of a refresh token needs (django-oauth-toolkit's
     validation would otherwise load each with a query of its own). Row locks take the token row alone: a
@@ -286,6 +290,28 @@ class RefreshToken(AbstractRefreshToken):
         """The chain is older than PORTICO_REFRESH_TOKEN_MAX_AGE (counted from the sign-in that started it)."""
         started = self.family_started or self.created
         return started + timedelta(seconds=conf.refresh_token_max_age()) <= timezone.now()
+
+    def retire(self) -> bool:
+        """Mark this token revoked and delete the access token it holds, if it is still live; False when it was
+        revoked already (by a concurrent rotation, say). One conditional UPDATE locks the row, checks and marks
+        it, then the DELETE: django-oauth-toolkit's revoke() reads both rows whole and saves every column back.
+        A live token's access_token only ever changes to NULL, so the value this instance was read with is the
+        one to delete. No savepoint: nothing here is caught, a failure rolls back the caller's transaction."""
+        with transaction.atomic(using=router.db_for_write(AccessToken), savepoint=False):
+            revoked = timezone.now()
+            if not RefreshToken.objects.filter(pk=self.pk, revoked__isnull=True).update(
+                access_token=None, revoked=revoked, updated=revoked
+            ):
+                return False
+            if self.access_token_id is not None:
+                _DELETE_ACCESS_TOKEN.delete(self.access_token_id)  # AccessToken.revoke() is a delete too
+            self.access_token = None
+            self.revoked = revoked
+            return True
+
+    def revoke(self) -> None:
+        """django-oauth-toolkit's revoke (admin, RFC 7009 revocation, sign-out), through retire()."""
+        self.retire()
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"

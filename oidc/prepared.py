@@ -111,3 +111,27 @@ class PreparedInsert:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = self._using
+
+
+class PreparedDelete:
+    """DELETE of one row by primary key, the statement written once per connection. No deletion collector and no
+    signals: use it only for rows nothing references any more and nothing listens to (a rotated-out access
+    token, whose only referrer, its refresh token, has just let go of it). A reference left over would still
+    fail the database's foreign-key constraint."""
+
+    def __init__(self, model, *, using: str = "default") -> None:
+        self.model = model
+        self._using = using
+        self._local = threading.local()
+
+    def delete(self, pk) -> int:
+        connection = connections[self._using]
+        plan = getattr(self._local, "plan", None)
+        if plan is None or plan[0] is not connection:
+            meta = self.model._meta
+            quote = connection.ops.quote_name
+            sql = f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+            plan = self._local.plan = (connection, sql)
+        with connection.cursor() as cursor:
+            cursor.execute(plan[1], [pk])
+            return cursor.rowcount

@@ -8,14 +8,17 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
-from oauth2_provider.models import revoke_access_token, set_token_value
+from oauth2_provider.exceptions import FatalClientError
+from oauth2_provider.models import refresh_token_expire_timedelta, revoke_access_token, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from . import claims, client_auth, conf, introspection, pkce, scopes, subjects, tokens
 from .models import AccessToken, Client, Grant, IDToken, RefreshToken
-from .prepared import PreparedInsert
+from .prepared import PreparedInsert, PreparedLookup
 from .secrets import digest
 
 
@@ -44,6 +47,22 @@ def _resources(request) -> list[str]:
 # Token rows are the hot path's writes: their INSERT is written once (oidc/prepared.py).
 _INSERT_ACCESS_TOKEN = PreparedInsert(AccessToken)
 _INSERT_REFRESH_TOKEN = PreparedInsert(RefreshToken)
+_INSERT_ID_TOKEN = PreparedInsert(IDToken)
+
+# django-oauth-toolkit's refresh-token lookup (validate_refresh_token): the row for this checksum, the unrevoked
+# one first, with its access token (and, through RefreshToken's manager, its user and client).
+_REFRESH_BY_CHECKSUM = PreparedLookup(
+    lambda checksum: RefreshToken.objects.filter(token_checksum=checksum)
+    .select_related("access_token")
+    .order_by(F("revoked").desc(nulls_first=True))[:1]
+)
+
+class _RotatedMeanwhile(Exception):
+    """The refresh token was rotated by a concurrent request after this one validated it."""
+
+    def __init__(self, family) -> None:
+        self.family = family
+
 
 # The access token this request just saved, for the token view's app_authorized signal (so the view does not
 # read back by checksum the row it has just written).
@@ -218,7 +237,41 @@ class PorticoValidator(OAuth2Validator):
         if request.grant_type == "client_credentials" and "refresh_token" not in token:
             # A single INSERT is atomic by itself; the transaction would only add BEGIN/COMMIT round trips.
             return self._save_bearer_token(token, request, *args, **kwargs)
-        return super().save_bearer_token(token, request, *args, **kwargs)
+        try:
+            return super().save_bearer_token(token, request, *args, **kwargs)
+        except _RotatedMeanwhile as replay:
+            # Outside the rolled-back transaction: the whole chain goes, as for any reuse (RFC 9700 4.14.2).
+            if replay.family:
+                RefreshToken.revoke_family(replay.family)
+            raise errors.InvalidGrantError(description="The refresh token has already been used.") from None
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        """Two requests presenting one refresh token at once are a reuse (RFC 9700 4.14.2: the legitimate client
+        and a thief racing each other look exactly like this). Both pass validation; the row lock serializes
+        them, and the second finds the token already rotated. django-oauth-toolkit would answer it with the successor
+        pair read back from the database, which under hashed storage holds no plaintext: empty tokens with a
+        200. Portico refuses it with invalid_grant and revokes the family instead."""
+        previous = getattr(request, "refresh_token_instance", None)
+        if (
+            request.grant_type != "refresh_token"
+            or not isinstance(previous, RefreshToken)
+            or not token.get("refresh_token")
+        ):
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        # django-oauth-toolkit's rotation branch, without its two reads (the token again, FOR UPDATE, and an
+        # access token already minted from it): retire() is one conditional UPDATE that locks the row and
+        # tells whether this request is the one that rotated it.
+        if "scope" not in token:
+            raise FatalClientError("Failed to renew access token: missing scope")
+        self._check_and_set_request_resource(request)
+        expires = timezone.now() + timedelta(
+            seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        )
+        if not previous.retire():
+            raise _RotatedMeanwhile(previous.token_family)
+        request.refresh_token_instance = None
+        access_token = self._create_access_token(expires, request, token, source_refresh_token=previous)
+        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
 
     def _check_and_set_request_resource(self, request):
         """RFC 8707 narrowing: django-oauth-toolkit finds the grant by the plaintext code, which Portico never
@@ -270,10 +323,34 @@ class PorticoValidator(OAuth2Validator):
         _INSERT_REFRESH_TOKEN.save(refresh_token)
         return refresh_token
 
+    def _validate_live_refresh_token(self, refresh_token, client, request) -> bool | None:
+        """django-oauth-toolkit's validate_refresh_token for a token that is not revoked, with its lookup
+        prepared (oidc/prepared.py): unknown -> False; live -> its checks (an access token still paired,
+        within REFRESH_TOKEN_EXPIRE_SECONDS of that token's expiry, issued to this client). None for a revoked
+        token: django-oauth-toolkit's own method then decides (rotation grace period, reuse detection
+        revoking the whole family, RFC 9700 4.14.2)."""
+        rt = _REFRESH_BY_CHECKSUM.first(digest(refresh_token))
+        if rt is None:
+            return False
+        if rt.revoked is not None:
+            return None
+        if rt.access_token is None:
+            return False
+        expire_delta = refresh_token_expire_timedelta()
+        if expire_delta and rt.access_token.expires + expire_delta <= timezone.now():
+            return False
+        request.user = rt.user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = rt
+        return rt.application_id == client.pk
+
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
-        """DOT checks existence, client, rotation reuse and the sliding lifetime; Portico adds the absolute
-        maximum age of the chain and refuses users who can no longer sign in."""
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+        """django-oauth-toolkit's checks (existence, client, rotation reuse, the sliding lifetime); Portico adds
+        the absolute maximum age of the chain and refuses users who can no longer sign in."""
+        valid = self._validate_live_refresh_token(refresh_token, client, request)
+        if valid is None:
+            valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if not valid:
             return False
         rt = request.refresh_token_instance
         if rt.past_max_age() or not rt.user.is_active:
@@ -319,11 +396,12 @@ class PorticoValidator(OAuth2Validator):
                 "amr": getattr(request, "amr", None),
             },
         )
-        request.id_token = IDToken.objects.create(
+        request.id_token = IDToken(
             user=request.user,
             scope=" ".join(request.scopes),
             expires=timezone.now() + timedelta(seconds=conf.id_token_ttl()),
             jti=jti,
             application=request.client,
         )
+        _INSERT_ID_TOKEN.save(request.id_token)
         return signed

@@ -83,3 +83,29 @@ def test_prepared_insert_stores_what_model_save_would(make_client, make_user):
         assert getattr(a, name) == getattr(b, name), name
     assert b.created and b.updated  # auto_now_add / auto_now applied
     assert bearer._BY_CHECKSUM.first(b.token_checksum).pk == prepared.pk
+
+
+def test_retire_revokes_once_and_deletes_the_access_token_it_held(db, make_user, make_client):
+    """RefreshToken.retire() (PreparedDelete underneath): the state django-oauth-toolkit's revoke() leaves."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oidc.models import AccessToken, RefreshToken
+
+    user = make_user()
+    rp, _ = make_client()
+    access = AccessToken.objects.create(
+        user=user, application=rp, token_checksum="a" * 64, expires=timezone.now() + timedelta(hours=1), scope="openid"
+    )
+    refresh = RefreshToken.objects.create(user=user, application=rp, token_checksum="b" * 64, access_token=access)
+    stale_copy = RefreshToken.objects.get(pk=refresh.pk)
+    assert refresh.retire() is True
+    stored = RefreshToken.objects.get(pk=refresh.pk)
+    assert stored.revoked is not None and stored.access_token_id is None
+    assert stored.updated == stored.revoked
+    assert not AccessToken.objects.filter(pk=access.pk).exists()
+    assert refresh.revoked == stored.revoked and refresh.access_token is None
+    # A second retirement (another request holding an older copy) changes nothing and says so.
+    assert stale_copy.retire() is False
+    assert RefreshToken.objects.get(pk=refresh.pk).revoked == stored.revoked

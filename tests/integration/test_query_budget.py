@@ -98,8 +98,13 @@ def test_refresh_rotation_reads_user_and_client_with_the_token(issued):
 
     response, queries = _count(lambda: refresh(rp, secret, tokens["refresh_token"]))
     assert response.status_code == 200, response.content
-    selects = [q for q in queries if q.startswith("SELECT")]
-    # The refresh token is read with its user and client (no lazy loads); its row locks stay on its own row.
-    assert len(selects) <= 6, selects
-    locks = [q for q in selects if "FOR UPDATE" in q]
-    assert all("JOIN" not in q for q in locks), locks
+    selects = [q for q in queries if q.startswith("SELECT") and "oidc_signingkey" not in q]  # key cache: per test
+    # The client, then the refresh token with its access token, user and client (no lazy loads).
+    assert len(selects) == 2, selects
+    assert not any("FOR UPDATE" in q for q in selects)
+    # Rotation: one conditional UPDATE (row lock + still-live check), the old access token's DELETE, the
+    # id token, access token and refresh token INSERTs.
+    writes = [q.split()[0] for q in queries if q.split()[0] in ("UPDATE", "DELETE", "INSERT")]
+    assert sorted(writes) == ["DELETE", "INSERT", "INSERT", "INSERT", "UPDATE"], writes
+    update = next(q for q in queries if q.startswith("UPDATE"))
+    assert '"revoked" IS NULL' in update and "JOIN" not in update
