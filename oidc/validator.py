@@ -64,6 +64,9 @@ class _RotatedMeanwhile(Exception):
         self.family = family
 
 
+# An authorization code's row, with its user, by the digest of the code.
+_GRANT_BY_DIGEST = PreparedLookup(lambda code: Grant.objects.select_related("user").filter(code=code).order_by()[:1])
+
 # The access token this request just saved, for the token view's app_authorized signal (so the view does not
 # read back by checksum the row it has just written).
 ISSUED_ACCESS_TOKEN: ContextVar[AccessToken | None] = ContextVar("portico_issued_access_token", default=None)
@@ -136,7 +139,7 @@ class PorticoValidator(OAuth2Validator):
         cached = getattr(request, "portico_grant", None)
         if cached is not None and cached.code == digest(code):
             return cached
-        grant = Grant.objects.select_related("user").filter(code=digest(code)).first()
+        grant = _GRANT_BY_DIGEST.first(digest(code))
         request.portico_grant = grant
         return grant
 
@@ -274,16 +277,28 @@ class PorticoValidator(OAuth2Validator):
         self._create_refresh_token(request, token["refresh_token"], access_token, previous)
 
     def _check_and_set_request_resource(self, request):
-        """RFC 8707 narrowing: django-oauth-toolkit finds the grant by the plaintext code, which Portico never
-        stores (and which must not appear in SQL). It is given the digest for the duration of its check."""
+        """RFC 8707 2.2 for a code: the token request may narrow the code's resources, never widen them. Checked
+        against the grant this request has already read by digest (django-oauth-toolkit would read it again by
+        the plaintext code, which Portico never stores and which must not appear in SQL); other grants are
+        django-oauth-toolkit's."""
         if request.grant_type != "authorization_code" or not request.code:
             return super()._check_and_set_request_resource(request)
-        plaintext = request.code
-        request.code = digest(plaintext)
-        try:
-            return super()._check_and_set_request_resource(request)
-        finally:
-            request.code = plaintext
+        # A repeated parameter: oauthlib keeps the last value, the decoded body has them all (RFC 8707 2).
+        requested = [v for k, v in (getattr(request, "decoded_body", None) or []) if k == "resource"]
+        requested = requested or _resources(request)
+        self._validate_resource_uris(request, requested)
+        grant = self._grant(request.code, request)
+        granted = list(grant.resource or []) if grant is not None else []
+        for res in requested if granted else []:
+            if res not in granted:
+                raise errors.CustomOAuth2Error(
+                    error="invalid_target",
+                    description=f"The requested resource '{res}' was not part of the authorization.",
+                    request=request,
+                )
+        if granted and not requested:
+            self._validate_resource_uris(request, granted)  # rows written before validation at /authorize
+        request.resource = requested or granted
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         grant = getattr(request, "portico_grant", None)

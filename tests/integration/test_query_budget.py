@@ -92,7 +92,7 @@ def test_resource_indicator_must_be_an_absolute_uri_rfc_8707(browser, make_clien
     assert query_of(response["Location"])["error"] == "invalid_target"
 
 
-def test_refresh_rotation_reads_user_and_client_with_the_token(issued):
+def test_refresh_rotation_reads_the_token_once_and_writes_five_statements(issued):
     rp, secret, tokens = issued
     from tests.integration.helpers import refresh
 
@@ -108,3 +108,21 @@ def test_refresh_rotation_reads_user_and_client_with_the_token(issued):
     assert sorted(writes) == ["DELETE", "INSERT", "INSERT", "INSERT", "UPDATE"], writes
     update = next(q for q in queries if q.startswith("UPDATE"))
     assert '"revoked" IS NULL' in update and "JOIN" not in update
+
+
+def test_code_exchange_reads_the_code_once(browser, make_client):
+    rp, secret = make_client()
+    code, verifier = get_code(browser, rp, resource="https://api.example.org/")
+    http = Browser()
+    response, queries = _count(lambda: exchange(http, code, client=rp, secret=secret, verifier=verifier))
+    assert response.status_code == 200, response.content
+    grant_reads = [q for q in queries if q.startswith("SELECT") and 'FROM "oidc_grant"' in q]
+    # Read once by digest (with its user), RFC 8707 narrowing included; never by the plaintext code.
+    assert len(grant_reads) == 1, grant_reads
+    assert code not in " ".join(queries)
+    selects = [q for q in queries if q.startswith("SELECT") and "oidc_signingkey" not in q]
+    assert len(selects) == 2, selects  # the code, the client
+    writes = sorted(
+        q.split()[0] for q in queries if q.split()[0] in ("UPDATE", "DELETE", "INSERT") and "oidc_signingkey" not in q
+    )
+    assert writes == ["INSERT", "INSERT", "INSERT", "UPDATE"], writes  # consume; id, access, refresh token
