@@ -73,7 +73,7 @@ class MachineEndpointsMiddleware:
     """Placed right after SecurityMiddleware. Requests to the machine endpoints skip the rest of MIDDLEWARE and
     go through PORTICO_MACHINE_MIDDLEWARE (framing and CSP headers) to the view: sessions, languages, CSRF
     cookies, authentication and messages are browser concerns, and cost a fifth of a token request's time.
-    Django still resolves the URL and runs the views' own decorators (csrf_exempt, never_cache)."""
+    Django still resolves the URL and runs the views' own decorators (csrf_exempt)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -93,3 +93,13 @@ def test_discovery_revalidation_by_etag():
     first = http.get("/.well-known/openid-configuration")
     again = http.get("/.well-known/openid-configuration", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304 and again["ETag"] == first["ETag"]
+
+
+def test_userinfo_answers_and_challenges_are_never_stored(issued):
+    _, _, response = issued
+    http = Browser()
+    answer = http.get("/userinfo", HTTP_AUTHORIZATION=f"Bearer {response.json()['access_token']}")
+    challenge = http.get("/userinfo", HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert (answer.status_code, challenge.status_code) == (200, 401)
+    for each in (answer, challenge):
+        assert each["Cache-Control"] == "no-store" and each["Pragma"] == "no-cache"
