@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ LUA = BENCH / "wrk" / "endpoint.lua"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PORTICO_DB = os.environ.get("BENCH_PORTICO_DB", "portico_bench")
 PEER_DB = os.environ.get("BENCH_PEER_DB", "peer_bench")
+VANILLA_DB = os.environ.get("BENCH_VANILLA_DB", "vanilla_bench")
+VANILLA_PORT = int(os.environ.get("BENCH_VANILLA_PORT", "8300"))
 PORTICO_PORT = int(os.environ.get("BENCH_PORTICO_PORT", "8100"))
 PEER_PORT = int(os.environ.get("BENCH_PEER_PORT", "8200"))
 PROTECTED_DBS = {"portico_ci", "portico_dev", "postgres", "template0", "template1"}
@@ -106,15 +109,20 @@ def _port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def _wait_ready(url: str, process: subprocess.Popen, logfile: Path, timeout: float = 60) -> None:
+def _wait_ready(
+    url: str, process: subprocess.Popen, logfile: Path, timeout: float = 60, ok_statuses: tuple = (200,)
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server exited early; see {logfile}:\n{logfile.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback, our URL)
-                if response.status == 200:
+                if response.status in ok_statuses:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code in ok_statuses:
+                return
         except OSError:
             pass
         time.sleep(0.2)
@@ -511,6 +519,115 @@ def report(args, results, bound, seconds, concurrencies, endpoints) -> None:
     log(f"results in {WORK}/results-{stamp}.md")
 
 
+# ---- stock django-oauth-toolkit ------------------------------------------------------------------------------
+
+
+class Vanilla(Server):
+    """django-oauth-toolkit in a stock project (bench/vanilla/), under the same gunicorn settings as Portico."""
+
+    def __init__(self, args) -> None:
+        super().__init__("vanilla", VANILLA_PORT)
+        self.args = args
+        self.env = os.environ | {
+            "SECRET_KEY": "bench-only-secret-key-" + "v" * 40,
+            "DATABASE_URL": f"{PG}/{VANILLA_DB}",
+            "DJANGO_SETTINGS_MODULE": "vanilla.settings",
+            "PYTHONPATH": str(BENCH),
+        }
+
+    def python(self, *command: str) -> str:
+        result = subprocess.run(
+            [str(VENV / "python"), *command], env=self.env, cwd=BENCH, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"vanilla {' '.join(command)} failed:\n{result.stderr[-4000:]}")
+        return result.stdout
+
+    def prepare(self) -> None:
+        recreate_db(VANILLA_DB)
+        self.python("-m", "django", "migrate", "-v0")
+        self.info = json.loads(self.python(str(BENCH / "vanilla" / "seed.py")))
+
+    def start(self) -> None:
+        if not _port_free(self.port):
+            raise SystemExit(f"port {self.port} is busy (BENCH_VANILLA_PORT)")
+        logfile = WORK / "vanilla.log"
+        command = [
+            str(VENV / "gunicorn"),
+            "vanilla.wsgi",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.args.workers),
+            "--worker-class", self.args.worker_class,
+            "--threads", str(self.args.threads),
+            "--backlog", "2048",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=BENCH, stdout=logfile.open("w"), stderr=subprocess.STDOUT
+        )
+        _children.append(self.process)
+        _wait_ready(f"{self.url}/o/token/", self.process, logfile, ok_statuses=(405,))  # up: GET not allowed
+
+    def token_cc(self, which: str) -> dict:
+        credentials = self.info[which]
+        return {
+            "BENCH_METHOD": "POST",
+            "BENCH_PATH": "/o/token/",
+            "BENCH_AUTH": basic(credentials["client_id"], credentials["client_secret"]),
+            "BENCH_BODY": "grant_type=client_credentials",
+        }
+
+
+def vanilla(args) -> None:
+    """client_credentials: Portico against stock django-oauth-toolkit, with its default secret hashing and
+    with hash_client_secret off, interleaved at each concurrency."""
+    seconds = seconds_of(args.duration)
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    portico, stock = Portico(args), Vanilla(args)
+    log("portico and stock django-oauth-toolkit: fresh databases and clients")
+    portico.prepare()
+    stock.prepare()
+    portico.start()
+    stock.start()
+    portico_cc = portico.requests({"access": "-"})["token_cc"]
+    runs = [("Portico", portico.url, portico_cc)] + [
+        (f"django-oauth-toolkit, {label}", stock.url, stock.token_cc(which))
+        for which, label in (("hashed", "default secret hashing"), ("plain", "hash_client_secret=False"))
+    ]
+    for _name, url, settings in runs:
+        run_wrk(url, settings, concurrency=8, seconds=1)  # warm-up
+    results: dict[tuple, list] = collections.defaultdict(list)
+    try:
+        for concurrency in concurrencies:
+            for repeat in range(args.repeat):
+                for name, url, settings in runs if repeat % 2 == 0 else list(reversed(runs)):
+                    point = run_wrk(url, settings, concurrency=concurrency, seconds=seconds)
+                    results[(name, concurrency)].append(point)
+                    log(
+                        f"token_cc c{concurrency:<3} {name:45} {point['rps']:8.1f} req/s errors {point['errors']}"
+                    )
+    finally:
+        portico.stop()
+        stock.stop()
+    lines = ["| server | conc | req/s | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
+    for concurrency in concurrencies:
+        for name, _url, _settings in runs:
+            lines.append(
+                f"| {name} | {concurrency} | "
+                + " | ".join(fmt_point(median_point(results[(name, concurrency)])))
+                + " |"
+            )
+    text = (
+        "\n".join(lines)
+        + f"\n\nclient_credentials with client_secret_basic; {seconds:g}s per point, {args.repeat} run(s) "
+        f"(median); every server gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads, "
+        "PostgreSQL, persistent connections.\n"
+    )
+    print(text)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (WORK / f"vanilla-{stamp}.md").write_text(text)
+    log(f"results in {WORK}/vanilla-{stamp}.md")
+
+
 # ---- growth ----------------------------------------------------------------------------------------------
 
 
@@ -726,6 +843,8 @@ def main() -> None:
     parser.add_argument("--pool-rate", type=float, default=1500,
                         help="single-use codes/refresh tokens seeded per second of a point (default 1500)")  # fmt: skip
     parser.add_argument("--growth", action="store_true", help="table-size growth mode instead of the table")
+    parser.add_argument("--vanilla", action="store_true",
+                        help="client_credentials against stock django-oauth-toolkit instead of the table")  # fmt: skip
     parser.add_argument("--growth-sizes", default="10k,10M", help="stored access tokens (default 10k,10M)")
     parser.add_argument("--profile", metavar="ENDPOINT", choices=[e for e in ENDPOINTS if e != "signin"],
                         help="py-spy profile of Portico serving one endpoint")  # fmt: skip
@@ -739,6 +858,8 @@ def main() -> None:
             profile(args)
         elif args.growth:
             growth(args)
+        elif args.vanilla:
+            vanilla(args)
         else:
             side_by_side(args)
     finally:
