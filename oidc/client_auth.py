@@ -55,7 +55,8 @@ _ACTIVE_CLIENT = PreparedLookup(
 )
 
 
-def _active_client(client_id: str) -> Client | None:
+def active_client(client_id: str) -> Client | None:
+    """The active client with this client_id (the lookup compiled once per connection)."""
     if not client_id or "\x00" in client_id:
         return None
     return _ACTIVE_CLIENT.first(client_id)
@@ -82,7 +83,7 @@ def authenticate(request) -> Client | None:
         return verify_assertion(
             assertion or "", claimed_client_id=body_client_id, endpoint=_endpoint(request)
         )
-    client = _active_client(client_id)
+    client = active_client(client_id)
     if client is None or client.token_endpoint_auth_method != method:
         return None
     return client if clients.secret_matches(client, secret) else None
@@ -120,7 +121,7 @@ def verify_assertion(assertion: str, *, claimed_client_id: str | None, endpoint:
         return None
     if claimed_client_id and claimed_client_id != client_id:
         return None
-    client = _active_client(client_id)
+    client = active_client(client_id)
     method = client.token_endpoint_auth_method if client else ""
     if client is None or method not in ASSERTION_ALGS:
         return None

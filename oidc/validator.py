@@ -64,6 +64,9 @@ class _RotatedMeanwhile(Exception):
         self.family = family
 
 
+# A client by client_id, active or not (django-oauth-toolkit's _load_application then checks is_usable()).
+_CLIENT_BY_ID = PreparedLookup(lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1])
+
 # An authorization code's row, with its user, by the digest of the code.
 _GRANT_BY_DIGEST = PreparedLookup(lambda code: Grant.objects.select_related("user").filter(code=code).order_by()[:1])
 
@@ -82,6 +85,13 @@ class PorticoValidator(OAuth2Validator):
             return False
         request.client, request.client_id = client, client.client_id
         return True
+
+    def _load_application(self, client_id, request):
+        """django-oauth-toolkit's, with the lookup compiled once per connection: the row found is handed to it
+        as the request's client, which it then checks (client_id, is_usable) as its own cached one."""
+        if not request.client and isinstance(client_id, str) and client_id and "\x00" not in client_id:
+            request.client = _CLIENT_BY_ID.first(client_id)
+        return super()._load_application(client_id, request)
 
     def client_authentication_required(self, request, *args, **kwargs):
         if client_auth.presents_credentials(request):

@@ -130,6 +130,7 @@ class AuthorizationMixin(OAuthLibMixin):
             )
         credentials = dict(credentials)
         credentials.update(auth_time=sign_in.auth_time, sid=sign_in.sid, acr=sign_in.acr, amr=sign_in.amr)
+        credentials["client"] = client  # oauthlib sets it on its request: the validator need not read it again
         mode = responses.effective_mode(
             credentials.get("response_type", ""), credentials.get("response_mode")
         )
@@ -197,7 +198,9 @@ class AuthorizeView(AuthorizationMixin, View):
             scopes, credentials = self.validate_authorization_request(self.request)
         except OAuthToolkitError as error:
             return self.respond_error(error)
-        client = Client.objects.get(client_id=credentials["client_id"])
+        client = getattr(credentials.get("request"), "client", None)  # the validator loaded it
+        if not isinstance(client, Client) or client.client_id != credentials["client_id"]:
+            client = Client.objects.get(client_id=credentials["client_id"])
         response_type = credentials.get("response_type", "")
         credentials["response_mode"] = params.get("response_mode") or None
         resources = _resources(self.request)

@@ -36,10 +36,10 @@ def test_access_token_with_user_and_client_matches_the_orm(browser, make_client)
 
 def test_client_lookup_matches_the_orm_and_skips_inactive(make_client):
     rp, _ = make_client(name="Prepared App")
-    found = client_auth._active_client(rp.client_id)
+    found = client_auth.active_client(rp.client_id)
     assert found.pk == rp.pk and found.name == "Prepared App" and found.redirect_uris == rp.redirect_uris
     Client.objects.filter(pk=rp.pk).update(is_active=False)
-    assert client_auth._active_client(rp.client_id) is None
+    assert client_auth.active_client(rp.client_id) is None
 
 
 def test_plans_are_per_connection(make_client):

@@ -126,3 +126,18 @@ def test_code_exchange_reads_the_code_once(browser, make_client):
         q.split()[0] for q in queries if q.split()[0] in ("UPDATE", "DELETE", "INSERT") and "oidc_signingkey" not in q
     )
     assert writes == ["INSERT", "INSERT", "INSERT", "UPDATE"], writes  # consume; id, access, refresh token
+
+
+def test_authorization_request_reads_its_client_once(browser, make_client):
+    from urllib.parse import urlencode
+
+    from tests.integration.helpers import authorize_params
+
+    rp, _ = make_client(skip_consent=True)
+    params = authorize_params(rp, prompt=None, code_challenge="E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                              code_challenge_method="S256")  # fmt: skip
+    browser.get("/authorize?" + urlencode(params))  # keys generated, session warmed
+    response, queries = _count(lambda: browser.get("/authorize?" + urlencode(params)))
+    assert response.status_code == 302 and "code=" in response["Location"]
+    client_reads = [q for q in queries if q.startswith("SELECT") and 'FROM "oidc_client"' in q]
+    assert len(client_reads) == 1, client_reads
