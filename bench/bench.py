@@ -602,6 +602,9 @@ def vanilla(args) -> None:
                 for name, url, settings in runs if repeat % 2 == 0 else list(reversed(runs)):
                     point = run_wrk(url, settings, concurrency=concurrency, seconds=seconds)
                     results[(name, concurrency)].append(point)
+                    # Requests queued behind password hashes keep a server busy after wrk stops: let them
+                    # drain before the next server is measured.
+                    time.sleep(5)
                     log(
                         f"token_cc c{concurrency:<3} {name:45} {point['rps']:8.1f} req/s errors {point['errors']}"
                     )
