@@ -178,6 +178,27 @@ class Server:
             self.process = None
 
 
+def _start_gunicorn(server, app: str, *, cwd: Path) -> Path:
+    """server (Portico or Vanilla: .port, .args, .env) under gunicorn on loopback; returns its log file."""
+    if not _port_free(server.port):
+        raise SystemExit(f"port {server.port} is busy (BENCH_{server.name.upper()}_PORT)")
+    logfile = WORK / f"{server.name}.log"
+    command = [
+        str(VENV / "gunicorn"),
+        app,
+        "--bind", f"127.0.0.1:{server.port}",
+        "--workers", str(server.args.workers),
+        "--worker-class", server.args.worker_class,
+        "--threads", str(server.args.threads),
+        "--backlog", "2048",
+    ]  # fmt: skip
+    server.process = subprocess.Popen(
+        command, env=server.env, cwd=cwd, stdout=logfile.open("w"), stderr=subprocess.STDOUT
+    )
+    _children.append(server.process)
+    return logfile
+
+
 class Portico(Server):
     def __init__(self, args) -> None:
         super().__init__("portico", PORTICO_PORT)
@@ -216,22 +237,7 @@ class Portico(Server):
         return WORK / f"portico-{kind}.txt"
 
     def start(self) -> None:
-        if not _port_free(self.port):
-            raise SystemExit(f"port {self.port} is busy (BENCH_PORTICO_PORT)")
-        logfile = WORK / "portico.log"
-        command = [
-            str(VENV / "gunicorn"),
-            "config.wsgi",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.args.workers),
-            "--worker-class", self.args.worker_class,
-            "--threads", str(self.args.threads),
-            "--backlog", "2048",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, env=self.env, cwd=ROOT, stdout=logfile.open("w"), stderr=subprocess.STDOUT
-        )
-        _children.append(self.process)
+        logfile = _start_gunicorn(self, "config.wsgi", cwd=ROOT)
         _wait_ready(f"{self.url}/.well-known/openid-configuration", self.process, logfile)
         self.discover()
 
@@ -549,22 +555,7 @@ class Vanilla(Server):
         self.info = json.loads(self.python(str(BENCH / "vanilla" / "seed.py")))
 
     def start(self) -> None:
-        if not _port_free(self.port):
-            raise SystemExit(f"port {self.port} is busy (BENCH_VANILLA_PORT)")
-        logfile = WORK / "vanilla.log"
-        command = [
-            str(VENV / "gunicorn"),
-            "vanilla.wsgi",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.args.workers),
-            "--worker-class", self.args.worker_class,
-            "--threads", str(self.args.threads),
-            "--backlog", "2048",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, env=self.env, cwd=BENCH, stdout=logfile.open("w"), stderr=subprocess.STDOUT
-        )
-        _children.append(self.process)
+        logfile = _start_gunicorn(self, "vanilla.wsgi", cwd=BENCH)
         _wait_ready(f"{self.url}/o/token/", self.process, logfile, ok_statuses=(405,))  # up: GET not allowed
 
     def token_cc(self, which: str) -> dict:

@@ -105,8 +105,12 @@ class PreparedInsert:
         values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
-            pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
-                cursor, self.model._meta.db_table, self.model._meta.pk.column
+            pk = (
+                cursor.fetchone()[0]
+                if returning
+                else connection.ops.last_insert_id(
+                    cursor, self.model._meta.db_table, self.model._meta.pk.column
+                )
             )
         obj.pk = pk
         obj._state.adding = False

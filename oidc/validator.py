@@ -52,10 +52,13 @@ _INSERT_ID_TOKEN = PreparedInsert(IDToken)
 # django-oauth-toolkit's refresh-token lookup (validate_refresh_token): the row for this checksum, the unrevoked
 # one first, with its access token (and, through RefreshToken's manager, its user and client).
 _REFRESH_BY_CHECKSUM = PreparedLookup(
-    lambda checksum: RefreshToken.objects.filter(token_checksum=checksum)
-    .select_related("access_token")
-    .order_by(F("revoked").desc(nulls_first=True))[:1]
+    lambda checksum: (
+        RefreshToken.objects.filter(token_checksum=checksum)
+        .select_related("access_token")
+        .order_by(F("revoked").desc(nulls_first=True))[:1]
+    )
 )
+
 
 class _RotatedMeanwhile(Exception):
     """The refresh token was rotated by a concurrent request after this one validated it."""
@@ -68,7 +71,9 @@ class _RotatedMeanwhile(Exception):
 _CLIENT_BY_ID = PreparedLookup(lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1])
 
 # An authorization code's row, with its user, by the digest of the code.
-_GRANT_BY_DIGEST = PreparedLookup(lambda code: Grant.objects.select_related("user").filter(code=code).order_by()[:1])
+_GRANT_BY_DIGEST = PreparedLookup(
+    lambda code: Grant.objects.select_related("user").filter(code=code).order_by()[:1]
+)
 
 # The access token this request just saved, for the token view's app_authorized signal (so the view does not
 # read back by checksum the row it has just written).
@@ -261,9 +266,10 @@ class PorticoValidator(OAuth2Validator):
     def _save_bearer_token(self, token, request, *args, **kwargs):
         """Two requests presenting one refresh token at once are a reuse (RFC 9700 4.14.2: the legitimate client
         and a thief racing each other look exactly like this). Both pass validation; the row lock serializes
-        them, and the second finds the token already rotated. django-oauth-toolkit would answer it with the successor
-        pair read back from the database, which under hashed storage holds no plaintext: empty tokens with a
-        200. Portico refuses it with invalid_grant and revokes the family instead."""
+        them, and the second finds the token already rotated. django-oauth-toolkit would answer it with the
+        successor pair read back from the database, which under hashed storage holds no plaintext: empty
+        tokens with a 200 (the same holds for its grace period, which Portico leaves at 0). Portico refuses it
+        with invalid_grant and revokes the family instead."""
         previous = getattr(request, "refresh_token_instance", None)
         if (
             request.grant_type != "refresh_token"

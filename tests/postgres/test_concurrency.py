@@ -13,6 +13,20 @@ from tests.integration.helpers import get_code
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _redeem(issuer, auth, rp, code, verifier) -> requests.Response:
+    return requests.post(
+        issuer + "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": rp.redirect_uris.split()[0],
+        },
+        headers={"Authorization": auth},
+        timeout=30,
+    )
+
+
 def test_concurrent_redemption_of_one_code_mints_once(live_server, issuer_at, make_user, make_client):
     """Style rule 7 / RFC 6749 4.1.2: the code is consumed (conditional UPDATE) before anything is minted."""
     issuer = issuer_at(live_server.url)
@@ -26,18 +40,7 @@ def test_concurrent_redemption_of_one_code_mints_once(live_server, issuer_at, ma
 
     def redeem():
         barrier.wait()
-        response = requests.post(
-            issuer + "/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "code_verifier": verifier,
-                "redirect_uri": rp.redirect_uris.split()[0],
-            },
-            headers={"Authorization": auth},
-            timeout=30,
-        )
-        statuses.append(response.status_code)
+        statuses.append(_redeem(issuer, auth, rp, code, verifier).status_code)
 
     threads = [threading.Thread(target=redeem) for _ in range(8)]
     for t in threads:
@@ -69,17 +72,7 @@ def test_concurrent_use_of_one_refresh_token_is_reuse(live_server, issuer_at, ma
     rp, secret = make_client(skip_consent=True)
     code, verifier = get_code(browser, rp, scope="openid offline_access")
     auth = "Basic " + base64.b64encode(f"{rp.client_id}:{secret}".encode()).decode()
-    first = requests.post(
-        issuer + "/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "code_verifier": verifier,
-            "redirect_uri": rp.redirect_uris.split()[0],
-        },
-        headers={"Authorization": auth},
-        timeout=30,
-    ).json()
+    first = _redeem(issuer, auth, rp, code, verifier).json()
     barrier = threading.Barrier(8)
     answers: list[requests.Response] = []
 
