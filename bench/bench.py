@@ -178,6 +178,18 @@ class Server:
             self.process = None
 
 
+def _run_python(server, cwd: Path, *command: str) -> str:
+    """The virtualenv's Python with the server's environment (Portico or Vanilla); its output, or exit."""
+    result = subprocess.run(
+        [str(VENV / "python"), *command], env=server.env, cwd=cwd, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{server.name}: {' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+        )
+    return result.stdout
+
+
 def _start_gunicorn(server, app: str, *, cwd: Path) -> Path:
     """server (Portico or Vanilla: .port, .args, .env) under gunicorn on loopback; returns its log file."""
     if not _port_free(server.port):
@@ -218,12 +230,7 @@ class Portico(Server):
         return self.python(str(ROOT / "manage.py"), *command)
 
     def python(self, *command: str) -> str:
-        result = subprocess.run(
-            [str(VENV / "python"), *command], env=self.env, cwd=ROOT, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-4000:]}")
-        return result.stdout
+        return _run_python(self, ROOT, *command)
 
     def prepare(self) -> None:
         recreate_db(PORTICO_DB)
@@ -542,12 +549,7 @@ class Vanilla(Server):
         }
 
     def python(self, *command: str) -> str:
-        result = subprocess.run(
-            [str(VENV / "python"), *command], env=self.env, cwd=BENCH, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            raise SystemExit(f"vanilla {' '.join(command)} failed:\n{result.stderr[-4000:]}")
-        return result.stdout
+        return _run_python(self, BENCH, *command)
 
     def prepare(self) -> None:
         recreate_db(VANILLA_DB)
