@@ -1,9 +1,9 @@
-"""Portico load benchmark: Portico under gunicorn and node-oidc-provider, both on PostgreSQL, on loopback,
-driven point by point (endpoint x concurrency) by wrk, Portico then the peer (alternating on repeats) so
-both see the same machine state. Started by bench/run, which installs what this needs.
+"""Portico load benchmark: Portico under a production WSGI server (granian by default, or gunicorn) and
+node-oidc-provider, both on PostgreSQL, on loopback, driven point by point (endpoint x concurrency) by wrk,
+Portico then the peer (alternating on repeats) so both see the same machine state. Started by bench/run, which installs what this needs.
 
 Modes: the side-by-side table (default), --growth (token and userinfo cost at growing table sizes, EXPLAIN,
-purge) and --profile ENDPOINT (py-spy over the gunicorn workers while wrk drives one endpoint).
+purge) and --profile ENDPOINT (py-spy over the server workers while wrk drives one endpoint).
 """
 
 import argparse
@@ -190,20 +190,42 @@ def _run_python(server, cwd: Path, *command: str) -> str:
     return result.stdout
 
 
-def _start_gunicorn(server, app: str, *, cwd: Path) -> Path:
-    """server (Portico or Vanilla: .port, .args, .env) under gunicorn on loopback; returns its log file."""
+def server_label(args) -> str:
+    if args.server == "granian":
+        return f"granian (WSGI) {args.workers} workers x {args.threads} threads"
+    return f"gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads"
+
+
+def _start_wsgi(server, module: str, *, cwd: Path) -> Path:
+    """server (Portico or Vanilla: .port, .args, .env) serving module's WSGI application on loopback under
+    the production server args.server names (granian or gunicorn); returns its log file."""
     if not _port_free(server.port):
         raise SystemExit(f"port {server.port} is busy (BENCH_{server.name.upper()}_PORT)")
     logfile = WORK / f"{server.name}.log"
-    command = [
-        str(VENV / "gunicorn"),
-        app,
-        "--bind", f"127.0.0.1:{server.port}",
-        "--workers", str(server.args.workers),
-        "--worker-class", server.args.worker_class,
-        "--threads", str(server.args.threads),
-        "--backlog", "2048",
-    ]  # fmt: skip
+    args = server.args
+    if args.server == "granian":
+        command = [
+            str(VENV / "granian"),
+            "--interface", "wsgi",
+            f"{module}:application",
+            "--host", "127.0.0.1",
+            "--port", str(server.port),
+            "--workers", str(args.workers),
+            "--blocking-threads", str(args.threads),
+            "--backlog", "2048",
+            "--no-ws",
+            "--log-level", "warning",
+        ]  # fmt: skip
+    else:
+        command = [
+            str(VENV / "gunicorn"),
+            module,
+            "--bind", f"127.0.0.1:{server.port}",
+            "--workers", str(args.workers),
+            "--worker-class", args.worker_class,
+            "--threads", str(args.threads),
+            "--backlog", "2048",
+        ]  # fmt: skip
     server.process = subprocess.Popen(
         command, env=server.env, cwd=cwd, stdout=logfile.open("w"), stderr=subprocess.STDOUT
     )
@@ -244,7 +266,7 @@ class Portico(Server):
         return WORK / f"portico-{kind}.txt"
 
     def start(self) -> None:
-        logfile = _start_gunicorn(self, "config.wsgi", cwd=ROOT)
+        logfile = _start_wsgi(self, "config.wsgi", cwd=ROOT)
         _wait_ready(f"{self.url}/.well-known/openid-configuration", self.process, logfile)
         self.discover()
 
@@ -507,7 +529,7 @@ def report(args, results, bound, seconds, concurrencies, endpoints) -> None:
             summary.append({"endpoint": endpoint, "concurrency": concurrency, "portico": mine, "peer": peer})
     notes = [
         f"Duration per point {seconds:g}s, {args.repeat} run(s) per point (median shown), "
-        f"Portico: gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads; peer: node-oidc-provider "
+        f"Portico: {server_label(args)}; peer: node-oidc-provider "
         "(one node process). Errors: non-2xx responses plus socket errors and timeouts.",
     ]
     if bound:
@@ -536,7 +558,7 @@ def report(args, results, bound, seconds, concurrencies, endpoints) -> None:
 
 
 class Vanilla(Server):
-    """django-oauth-toolkit in a stock project (bench/vanilla/), under the same gunicorn settings as Portico."""
+    """django-oauth-toolkit in a stock project (bench/vanilla/), under the same server settings as Portico."""
 
     def __init__(self, args) -> None:
         super().__init__("vanilla", VANILLA_PORT)
@@ -557,7 +579,7 @@ class Vanilla(Server):
         self.info = json.loads(self.python(str(BENCH / "vanilla" / "seed.py")))
 
     def start(self) -> None:
-        logfile = _start_gunicorn(self, "vanilla.wsgi", cwd=BENCH)
+        logfile = _start_wsgi(self, "vanilla.wsgi", cwd=BENCH)
         _wait_ready(f"{self.url}/o/token/", self.process, logfile, ok_statuses=(405,))  # up: GET not allowed
 
     def token_cc(self, which: str) -> dict:
@@ -615,7 +637,7 @@ def vanilla(args) -> None:
     text = (
         "\n".join(lines)
         + f"\n\nclient_credentials with client_secret_basic; {seconds:g}s per point, {args.repeat} run(s) "
-        f"(median); every server gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads, "
+        f"(median); every server {server_label(args)}, "
         "PostgreSQL, persistent connections.\n"
     )
     print(text)
@@ -803,7 +825,7 @@ def summarise_profile(raw: Path, top: int = 40) -> str:
         n = int(count)
         frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if not f.startswith("process ")]
         if not any("WSGIHandler.__call__" in f for f in frames):
-            continue  # workers waiting for connections, gunicorn housekeeping
+            continue  # workers waiting for connections, server housekeeping
         total += n
         for frame in set(frames):
             inclusive[frame] += n
@@ -831,10 +853,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ENDPOINTS)}")
     parser.add_argument("--no-peer", action="store_true", help="Portico only")
     parser.add_argument("--repeat", type=int, default=1, help="runs per point, servers alternating (median)")
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
+                        help="production WSGI server Portico runs under (default granian)")  # fmt: skip
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default nproc)"
+        "--workers", type=int, default=os.cpu_count() or 2, help="server worker processes (default nproc)"
     )
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (default gthread)")
     parser.add_argument("--pool-rate", type=float, default=1500,
                         help="single-use codes/refresh tokens seeded per second of a point (default 1500)")  # fmt: skip
