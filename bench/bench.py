@@ -277,8 +277,9 @@ class Portico(Server):
 
 
 class Peer(Server):
-    def __init__(self) -> None:
+    def __init__(self, clients: str = "db") -> None:
         super().__init__("peer", PEER_PORT)
+        self.clients = clients  # "db": client rows read through the adapter per request, as Portico does
         self.db_url = f"{PG}/{PEER_DB}"
         self.keyfile = WORK / "peer-key.json"
 
@@ -311,6 +312,7 @@ class Peer(Server):
                 str(self.port),
                 self.db_url,
                 str(self.keyfile),
+                self.clients,
             ],
             stdout=logfile.open("w"),
             stderr=subprocess.STDOUT,
@@ -440,7 +442,7 @@ def side_by_side(args) -> None:
             f"unknown endpoints: {', '.join(sorted(unknown))} (choose from {', '.join(ENDPOINTS)})"
         )
     portico = Portico(args)
-    servers: list[Server] = [portico] if args.no_peer else [portico, Peer()]
+    servers: list[Server] = [portico] if args.no_peer else [portico, Peer(args.peer_clients)]
     points_per_server = len(concurrencies) * args.repeat
     per_point = int(args.pool_rate * seconds) + 200
     pools: dict[str, dict] = {s.name: {} for s in servers}
@@ -529,8 +531,9 @@ def report(args, results, bound, seconds, concurrencies, endpoints) -> None:
             summary.append({"endpoint": endpoint, "concurrency": concurrency, "portico": mine, "peer": peer})
     notes = [
         f"Duration per point {seconds:g}s, {args.repeat} run(s) per point (median shown), "
-        f"Portico: {server_label(args)}; peer: node-oidc-provider "
-        "(one node process). Errors: non-2xx responses plus socket errors and timeouts.",
+        f"Portico: {server_label(args)}; peer: node-oidc-provider (one node process, clients "
+        + ("read from PostgreSQL per request" if args.peer_clients == "db" else "held in memory")
+        + "). Errors: non-2xx responses plus socket errors and timeouts.",
     ]
     if bound:
         notes.append(
@@ -852,6 +855,9 @@ def main() -> None:
     parser.add_argument("--concurrency", default="8,32", help="comma-separated (default 8,32)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ENDPOINTS)}")
     parser.add_argument("--no-peer", action="store_true", help="Portico only")
+    parser.add_argument("--peer-clients", choices=["db", "static"], default="db",
+                        help="the peer's clients: rows in PostgreSQL read per request like Portico's (default), "
+                        "or static configuration held in memory")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1, help="runs per point, servers alternating (median)")
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
                         help="production WSGI server Portico runs under (default granian)")  # fmt: skip

@@ -1,11 +1,13 @@
 // node-oidc-provider configured like Portico for the load benchmark: the same PostgreSQL server, opaque
 // access tokens, client_secret_basic, RS256 id_tokens, the same lifetimes, rotating refresh tokens.
 //
-//   node server.js serve   PORT DATABASE_URL KEYFILE
+//   node server.js serve   PORT DATABASE_URL KEYFILE [CLIENTS]     (CLIENTS: db, the default, or static)
 //   node server.js seed    DATABASE_URL KEYFILE OUTDIR KIND COUNT   (KIND: base, codes, refresh, access)
 //
 // Models are stored as JSONB rows keyed by (model, id) through a small PostgreSQL adapter; the account
-// (claims) is one indexed row read per findAccount, as Portico reads its user row.
+// (claims) is one indexed row read per findAccount, as Portico reads its user row. Clients are rows too
+// (model 'Client', written by `seed base`), read through the adapter on each request as Portico reads its
+// client row; CLIENTS=static serves them from the provider's configuration (memory) instead.
 
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -179,10 +181,10 @@ function makeBufferingAdapter(rows) {
   };
 }
 
-function configuration(adapter, pool, jwks) {
+function configuration(adapter, pool, jwks, clients = CLIENTS) {
   return {
     adapter,
-    clients: CLIENTS,
+    clients,
     jwks,
     cookies: { keys: ['bench-cookie-key-0123456789abcdef'] },
     claims: {
@@ -215,11 +217,13 @@ function configuration(adapter, pool, jwks) {
   };
 }
 
-async function serve([port, databaseUrl, keyfile]) {
+async function serve([port, databaseUrl, keyfile, clients = 'db']) {
+  if (!['db', 'static'].includes(clients)) throw new Error(`CLIENTS is db or static, not ${clients}`);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
   await pool.query(SCHEMA);
   const issuer = `http://127.0.0.1:${port}`;
-  const provider = new Provider(issuer, configuration(makeAdapter(pool), pool, keys(keyfile)));
+  const config = configuration(makeAdapter(pool), pool, keys(keyfile), clients === 'db' ? [] : CLIENTS);
+  const provider = new Provider(issuer, config);
   provider.on('server_error', (_ctx, error) => console.error('server_error', error));
   const server = provider.listen(Number(port), '127.0.0.1', () => {
     console.log(`peer listening on ${issuer}`);
@@ -251,6 +255,13 @@ async function seed([databaseUrl, keyfile, outdir, kind, count]) {
       'INSERT INTO accounts (id, claims) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET claims = EXCLUDED.claims',
       [ACCOUNT_ID, CLAIMS],
     );
+    // The clients as the provider's adapter stores dynamically registered ones (no expiry).
+    for (const client of CLIENTS) {
+      await pool.query(
+        "INSERT INTO oidc_models (model, id, payload) VALUES ('Client', $1, $2)",
+        [client.client_id, client],
+      );
+    }
     writeFileSync(path.join(outdir, 'peer-clients.json'), JSON.stringify(CLIENTS));
   } else {
     // One grant per artifact, as each sign-in has its own grant.
