@@ -9,9 +9,10 @@ is still written with the ORM; tests compare the results with the plain queryset
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
@@ -69,11 +70,40 @@ class PreparedLookup:
         return obj
 
 
+def _plain_types(field, connection) -> tuple:
+    """Python types a column's value is sent as it is: those its get_db_prep_save would return unchanged (text
+    and boolean columns, integer foreign keys, and on PostgreSQL aware datetimes). Anything else (JSON, naive
+    datetimes, model instances, other field classes) goes through get_db_prep_save."""
+    kind = type(field)
+    if isinstance(field, models.ForeignKey):
+        # Django's own integer primary keys return an int unchanged (int(), then validate_autopk_value).
+        integer_pk = type(field.target_field) in (models.AutoField, models.BigAutoField)
+        unchanged = kind.get_db_prep_save is models.ForeignKey.get_db_prep_save
+        return (int, type(None)) if integer_pk and unchanged else ()
+    for base, types in (
+        (models.CharField, (str,)),
+        (models.TextField, (str,)),
+        (models.BooleanField, (bool,)),
+        (models.DateTimeField, (datetime, type(None)) if connection.vendor == "postgresql" else ()),
+    ):
+        if isinstance(field, base):
+            return types if _unchanged(kind, base) else ()
+    return ()
+
+
+def _unchanged(kind: type, base: type) -> bool:
+    """kind prepares values exactly as Django's base field class does (no override of its own)."""
+    return all(
+        getattr(kind, name) is getattr(base, name)
+        for name in ("get_prep_value", "get_db_prep_value", "get_db_prep_save")
+    )
+
+
 class PreparedInsert:
     """Model.save() for a new row, with the INSERT statement written once per connection.
 
     Values go through each field's pre_save (auto_now and friends) and get_db_prep_save, as the ORM's insert
-    compiler does; the primary key comes back through RETURNING (or lastrowid on SQLite). Model signals are not
+    compiler does (skipped for a value it would return unchanged, see _plain_types); the primary key comes back through RETURNING (or lastrowid on SQLite). Model signals are not
     sent: use it only for models nothing listens to (tokens)."""
 
     def __init__(self, model, *, using: str = "default") -> None:
@@ -97,12 +127,18 @@ class PreparedInsert:
             returning = connection.features.can_return_columns_from_insert
             if returning:
                 sql += " RETURNING " + quote(meta.auto_field.column)
-            plan = self._local.plan = (connection, fields, sql, returning)
+            columns = [(f, _plain_types(f, connection)) for f in fields]
+            plan = self._local.plan = (connection, columns, sql, returning)
         return plan
 
     def save(self, obj) -> None:
-        connection, fields, sql, returning = self._plan()
-        values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        connection, columns, sql, returning = self._plan()
+        values = []
+        for field, plain in columns:
+            value = field.pre_save(obj, True)
+            if type(value) not in plain or (type(value) is datetime and value.tzinfo is None):
+                value = field.get_db_prep_save(value, connection)
+            values.append(value)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             pk = (

@@ -1,5 +1,6 @@
 """Secret handling helpers: digests for lookup, keyed hashing for client secrets, constant-time checks."""
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -21,6 +22,7 @@ def new_token(request=None) -> str:
     return secrets.token_urlsafe(32)
 
 
+@functools.lru_cache(maxsize=16)  # SECRET_KEY and its fallbacks: derived once, not on every token request
 def _pepper(secret_key: str) -> bytes:
     return hashlib.sha256(b"portico.client-secret\x00" + secret_key.encode("utf-8")).digest()
 

@@ -23,9 +23,10 @@ def _malformed(request) -> bool:
     scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "basic":
         try:
-            return b"\x00" in base64.b64decode(credentials) or "%00" in base64.b64decode(credentials).decode()
-        except (binascii.Error, UnicodeDecodeError):
+            decoded = base64.b64decode(credentials)
+        except binascii.Error:
             return False
+        return b"\x00" in decoded or b"%00" in decoded
     return False
 
 

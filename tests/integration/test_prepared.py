@@ -85,6 +85,29 @@ def test_prepared_insert_stores_what_model_save_would(make_client, make_user):
     assert bearer._BY_CHECKSUM.first(b.token_checksum).pk == prepared.pk
 
 
+def test_insert_sends_a_value_as_it_is_only_where_the_orm_would_not_change_it():
+    from datetime import datetime
+
+    from django.db import models
+
+    from oidc.prepared import _plain_types
+
+    connection = connections["default"]
+    field = AccessToken._meta.get_field
+    assert _plain_types(field("scope"), connection) == (str,)
+    assert _plain_types(field("token_checksum"), connection) == (str,)  # its own pre_save only
+    assert _plain_types(field("user"), connection) == (int, type(None))
+    assert _plain_types(field("claims"), connection) == ()  # JSON is adapted
+    postgres = connection.vendor == "postgresql"
+    assert _plain_types(field("expires"), connection) == ((datetime, type(None)) if postgres else ())
+
+    class Upper(models.CharField):
+        def get_prep_value(self, value):
+            return value.upper()
+
+    assert _plain_types(Upper(max_length=3), connection) == ()
+
+
 def test_retire_revokes_once_and_deletes_the_access_token_it_held(db, make_user, make_client):
     """RefreshToken.retire() (PreparedDelete underneath): the state django-oauth-toolkit's revoke() leaves."""
     from datetime import timedelta
