@@ -191,9 +191,8 @@ def _run_python(server, cwd: Path, *command: str) -> str:
 
 
 def server_label(args) -> str:
-    if args.server == "granian":
-        return f"granian (WSGI) {args.workers} workers x {args.threads} threads"
-    return f"gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads"
+    shape = f"{args.workers} workers x {args.threads} thread{'' if args.threads == 1 else 's'}"
+    return f"granian (WSGI) {shape}" if args.server == "granian" else f"gunicorn {args.worker_class} {shape}"
 
 
 def _start_wsgi(server, module: str, *, cwd: Path) -> Path:
@@ -212,6 +211,7 @@ def _start_wsgi(server, module: str, *, cwd: Path) -> Path:
             "--port", str(server.port),
             "--workers", str(args.workers),
             "--blocking-threads", str(args.threads),
+            "--blocking-threads-idle-timeout", "600",  # keep threads, and their database connections
             "--backlog", "2048",
             "--no-ws",
             "--log-level", "warning",
@@ -531,9 +531,15 @@ def report(args, results, bound, seconds, concurrencies, endpoints) -> None:
             summary.append({"endpoint": endpoint, "concurrency": concurrency, "portico": mine, "peer": peer})
     notes = [
         f"Duration per point {seconds:g}s, {args.repeat} run(s) per point (median shown), "
-        f"Portico: {server_label(args)}; peer: node-oidc-provider (one node process, clients "
-        + ("read from PostgreSQL per request" if args.peer_clients == "db" else "held in memory")
-        + "). Errors: non-2xx responses plus socket errors and timeouts.",
+        f"Portico: {server_label(args)}"
+        + (
+            ""
+            if args.no_peer
+            else "; peer: node-oidc-provider (one node process, clients "
+            + ("read from PostgreSQL per request" if args.peer_clients == "db" else "held in memory")
+            + ")"
+        )
+        + ". Errors: non-2xx responses plus socket errors and timeouts.",
     ]
     if bound:
         notes.append(
@@ -861,10 +867,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per point, servers alternating (median)")
     parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian",
                         help="production WSGI server Portico runs under (default granian)")  # fmt: skip
-    parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 2, help="server worker processes (default nproc)"
-    )
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes (default: granian nproc + 1, gunicorn nproc)")  # fmt: skip
+    parser.add_argument("--threads", type=int,
+                        help="threads per worker (default: granian 1, gunicorn 2)")  # fmt: skip
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (default gthread)")
     parser.add_argument("--pool-rate", type=float, default=1500,
                         help="single-use codes/refresh tokens seeded per second of a point (default 1500)")  # fmt: skip
@@ -875,6 +881,14 @@ def main() -> None:
     parser.add_argument("--profile", metavar="ENDPOINT", choices=[e for e in ENDPOINTS if e != "signin"],
                         help="py-spy profile of Portico serving one endpoint")  # fmt: skip
     args = parser.parse_args()
+    # granian: one Python thread per process and a process more than cores (a process waiting for PostgreSQL
+    # leaves its core to another); two threads sharing a GIL gave the same throughput with p99 spikes of
+    # 100-900 ms here. gunicorn gthread: nproc x 2, its usual configuration.
+    cores = os.cpu_count() or 2
+    if args.workers is None:
+        args.workers = cores + 1 if args.server == "granian" else cores
+    if args.threads is None:
+        args.threads = 1 if args.server == "granian" else 2
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     WORK.mkdir(parents=True, exist_ok=True)
