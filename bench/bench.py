@@ -474,6 +474,11 @@ def side_by_side(args) -> None:
     results: dict[tuple, dict[str, list]] = collections.defaultdict(lambda: collections.defaultdict(list))
     try:
         for endpoint in endpoints:
+            # Fresh planner statistics for both databases: the previous endpoint's writes (tens of thousands of
+            # token rows) can outpace autovacuum's analyze, and a stale estimate once sent the peer's token
+            # lookups to the wrong index (15-40 ms each instead of 0.03 ms).
+            for db in [PORTICO_DB] + ([] if args.no_peer else [PEER_DB]):
+                psql("ANALYZE", db)
             for concurrency in concurrencies:
                 for repeat in range(args.repeat):
                     order = servers if repeat % 2 == 0 else list(reversed(servers))
