@@ -21,7 +21,7 @@ from oauth2_provider.models import (
 
 from . import conf, metadata
 from .keys import SUPPORTED_ALGS
-from .prepared import PreparedDelete
+from .prepared import PreparedDelete, PreparedUpdate
 
 # OAuth grant type names (RFC 7591 2) mapped to django-oauth-toolkit's names.
 GRANT_TYPES = {
@@ -299,9 +299,7 @@ class RefreshToken(AbstractRefreshToken):
         one to delete. No savepoint: nothing here is caught, a failure rolls back the caller's transaction."""
         with transaction.atomic(using=router.db_for_write(AccessToken), savepoint=False):
             revoked = timezone.now()
-            if not RefreshToken.objects.filter(pk=self.pk, revoked__isnull=True).update(
-                access_token=None, revoked=revoked, updated=revoked
-            ):
+            if not _RETIRE_REFRESH_TOKEN.update(self.pk, None, revoked, revoked):
                 return False
             if self.access_token_id is not None:
                 _DELETE_ACCESS_TOKEN.delete(self.access_token_id)  # AccessToken.revoke() is a delete too
@@ -320,6 +318,12 @@ class RefreshToken(AbstractRefreshToken):
             models.Index(fields=["revoked"], name="refresh_token_revoked"),  # purge_tokens
             models.Index(fields=["family_started"], name="refresh_token_family_started"),
         ]
+
+
+# The conditional UPDATE of retire(), written once per connection (oidc/prepared.py).
+_RETIRE_REFRESH_TOKEN = PreparedUpdate(
+    RefreshToken, fields=("access_token", "revoked", "updated"), where_null=("revoked",)
+)
 
 
 class IDToken(AbstractIDToken):

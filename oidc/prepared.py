@@ -175,3 +175,34 @@ class PreparedDelete:
         with connection.cursor() as cursor:
             cursor.execute(plan[1], [pk])
             return cursor.rowcount
+
+
+class PreparedUpdate:
+    """A conditional UPDATE of one row by primary key, the statement written once per connection: sets `fields`
+    where every field in `where_null` is still NULL, so the row lock, the check and the change are one statement.
+    Returns the number of rows changed (0 or 1). Values go through get_db_prep_save; no pre_save and no
+    signals: use it only for models nothing listens to (tokens)."""
+
+    def __init__(
+        self, model, *, fields: tuple[str, ...], where_null: tuple[str, ...] = (), using: str = "default"
+    ):
+        self.model = model
+        self._fields = [model._meta.get_field(name) for name in fields]
+        self._where_null = [model._meta.get_field(name) for name in where_null]
+        self._using = using
+        self._local = threading.local()
+
+    def update(self, pk, *values) -> int:
+        connection = connections[self._using]
+        plan = getattr(self._local, "plan", None)
+        if plan is None or plan[0] is not connection:
+            meta = self.model._meta
+            quote = connection.ops.quote_name
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in self._fields)
+            conditions = "".join(f" AND {quote(f.column)} IS NULL" for f in self._where_null)
+            sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s{conditions}"  # noqa: S608
+            plan = self._local.plan = (connection, sql)
+        params = [f.get_db_prep_save(v, connection) for f, v in zip(self._fields, values, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(plan[1], [*params, pk])
+            return cursor.rowcount

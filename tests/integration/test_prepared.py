@@ -109,7 +109,7 @@ def test_insert_sends_a_value_as_it_is_only_where_the_orm_would_not_change_it():
 
 
 def test_retire_revokes_once_and_deletes_the_access_token_it_held(db, make_user, make_client):
-    """RefreshToken.retire() (PreparedDelete underneath): the state django-oauth-toolkit's revoke() leaves."""
+    """RefreshToken.retire() (PreparedUpdate and PreparedDelete underneath): the state django-oauth-toolkit's revoke() leaves."""
     from datetime import timedelta
 
     from django.utils import timezone

@@ -197,12 +197,13 @@ def test_garbage_at_token_endpoint_is_json_error_never_500(make_client):
         response = Browser().post("/token", data, **basic(rp.client_id, secret))
         assert 400 <= response.status_code < 500, (data, response.status_code)
         assert "error" in response.json()
-    nul_basic = Browser().post(
-        "/token",
-        {"grant_type": "client_credentials"},
-        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"a\x00b:c").decode(),
-    )
-    assert nul_basic.status_code == 400 and nul_basic.json()["error"] == "invalid_request"
+    for credentials in (b"a\x00b:c", b"a%00b:c", b"a:c%00"):  # raw, or form-encoded (RFC 6749 2.3.1)
+        nul_basic = Browser().post(
+            "/token",
+            {"grant_type": "client_credentials"},
+            HTTP_AUTHORIZATION="Basic " + base64.b64encode(credentials).decode(),
+        )
+        assert nul_basic.status_code == 400 and nul_basic.json()["error"] == "invalid_request", credentials
     malformed = Browser().post("/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic !!!")
     assert malformed.status_code == 401 and malformed.json()["error"] == "invalid_client"
 
