@@ -813,6 +813,7 @@ PACKAGES = [
     ("django/", "Django (request, middleware, views)"),
     ("whitenoise/", "WhiteNoise"),
     ("gunicorn/", "gunicorn (HTTP parsing, socket I/O)"),
+    ("granian/", "granian (its Python side)"),
 ]
 
 
