@@ -1,6 +1,7 @@
 """Portico load benchmark: Portico under a production WSGI server (granian by default, or gunicorn) and
 node-oidc-provider, both on PostgreSQL, on loopback, driven point by point (endpoint x concurrency) by wrk,
-Portico then the peer (alternating on repeats) so both see the same machine state. Started by bench/run, which installs what this needs.
+Portico then the peer (alternating on repeats) so both see the same machine state. Started by bench/run,
+which installs what this needs.
 
 Modes: the side-by-side table (default), --growth (token and userinfo cost at growing table sizes, EXPLAIN,
 purge) and --profile ENDPOINT (py-spy over the server workers while wrk drives one endpoint).
