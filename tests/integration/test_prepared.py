@@ -68,8 +68,14 @@ def test_prepared_insert_stores_what_model_save_would(make_client, make_user):
     expires = timezone.now() + timedelta(hours=1)
 
     def build(value):
-        token = AccessToken(user=user, application=rp, scope="openid email", expires=expires,
-                            claims={"userinfo": {"email": None}}, resource=["https://api.example.org/"])
+        token = AccessToken(
+            user=user,
+            application=rp,
+            scope="openid email",
+            expires=expires,
+            claims={"userinfo": {"email": None}},
+            resource=["https://api.example.org/"],
+        )
         set_token_value(token, value)
         return token
 
@@ -119,9 +125,15 @@ def test_retire_revokes_once_and_deletes_the_access_token_it_held(db, make_user,
     user = make_user()
     rp, _ = make_client()
     access = AccessToken.objects.create(
-        user=user, application=rp, token_checksum="a" * 64, expires=timezone.now() + timedelta(hours=1), scope="openid"
+        user=user,
+        application=rp,
+        token_checksum="a" * 64,
+        expires=timezone.now() + timedelta(hours=1),
+        scope="openid",
     )
-    refresh = RefreshToken.objects.create(user=user, application=rp, token_checksum="b" * 64, access_token=access)
+    refresh = RefreshToken.objects.create(
+        user=user, application=rp, token_checksum="b" * 64, access_token=access
+    )
     stale_copy = RefreshToken.objects.get(pk=refresh.pk)
     assert refresh.retire() is True
     stored = RefreshToken.objects.get(pk=refresh.pk)
@@ -132,3 +144,57 @@ def test_retire_revokes_once_and_deletes_the_access_token_it_held(db, make_user,
     # A second retirement (another request holding an older copy) changes nothing and says so.
     assert stale_copy.retire() is False
     assert RefreshToken.objects.get(pk=refresh.pk).revoked == stored.revoked
+
+
+def _kept_cursor(connection):
+    return getattr(connection, "_portico_kept_cursor", None)
+
+
+@pytest.mark.django_db(transaction=True)  # close() is refused inside the test's atomic block
+def test_statements_run_on_one_cursor_per_connection_and_follow_a_reconnect(make_client):
+    rp, _ = make_client()
+    connection = connections["default"]
+    assert client_auth.active_client(rp.client_id).pk == rp.pk
+    kept = _kept_cursor(connection)
+    assert kept is not None and kept[0] is connection.connection
+    assert client_auth.active_client(rp.client_id).pk == rp.pk
+    assert _kept_cursor(connection) is kept  # reused, not made again
+    connection.close()  # as CONN_MAX_AGE or a failed health check would
+    assert client_auth.active_client(rp.client_id).pk == rp.pk
+    renewed = _kept_cursor(connection)
+    assert renewed[0] is connection.connection
+    # Django never really closes an in-memory SQLite database.
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        assert renewed[0] is not kept[0] and renewed[1] is not kept[1]
+
+
+def test_statements_raise_django_errors_and_refuse_a_broken_transaction(make_client, make_user):
+    from datetime import timedelta
+
+    from django.db import IntegrityError, transaction
+    from django.db.transaction import TransactionManagementError
+    from django.utils import timezone
+
+    from oidc.prepared import PreparedInsert
+
+    rp, _ = make_client()
+    expires = timezone.now() + timedelta(hours=1)
+    insert = PreparedInsert(AccessToken)
+    insert.save(AccessToken(application=rp, token_checksum="c" * 64, expires=expires, scope="openid"))
+    with pytest.raises(IntegrityError), transaction.atomic():  # django.db's, not the driver's
+        insert.save(AccessToken(application=rp, token_checksum="c" * 64, expires=expires, scope="openid"))
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            client_auth.active_client(rp.client_id)
+    assert client_auth.active_client(rp.client_id).pk == rp.pk
+
+
+def test_statements_are_recorded_while_django_records_queries(make_client):
+    from django.test.utils import CaptureQueriesContext
+
+    rp, _ = make_client()
+    connection = connections["default"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client_auth.active_client(rp.client_id).pk == rp.pk
+    assert len(queries) == 1 and "oidc_client" in queries[0]["sql"]
