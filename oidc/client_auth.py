@@ -51,7 +51,8 @@ def presents_credentials(request) -> bool:
 
 
 _ACTIVE_CLIENT = PreparedLookup(
-    lambda client_id: Client.objects.filter(client_id=client_id, is_active=True).order_by()[:1]
+    lambda client_id: Client.objects.filter(client_id=client_id, is_active=True).order_by()[:1],
+    reuse_unchanged=True,
 )
 
 

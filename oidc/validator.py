@@ -68,7 +68,9 @@ class _RotatedMeanwhile(Exception):
 
 
 # A client by client_id, active or not (django-oauth-toolkit's _load_application then checks is_usable()).
-_CLIENT_BY_ID = PreparedLookup(lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1])
+_CLIENT_BY_ID = PreparedLookup(
+    lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1], reuse_unchanged=True
+)
 
 # An authorization code's row, with its user, by the digest of the code.
 _GRANT_BY_DIGEST = PreparedLookup(

@@ -195,6 +195,48 @@ def test_statements_are_recorded_while_django_records_queries(make_client):
 
     rp, _ = make_client()
     connection = connections["default"]
+    lookup = PreparedLookup(lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1])
     with CaptureQueriesContext(connection) as queries:
-        assert client_auth.active_client(rp.client_id).pk == rp.pk
+        assert lookup.first(rp.client_id).pk == rp.pk
     assert len(queries) == 1 and "oidc_client" in queries[0]["sql"]
+
+
+def test_instances_are_built_like_from_db_and_send_the_init_signals(make_client):
+    from django.db.models.signals import post_init, pre_init
+
+    from oidc.prepared import _settable_by_dict
+
+    rp, _ = make_client(name="Signals")
+    lookup = PreparedLookup(lambda client_id: Client.objects.filter(client_id=client_id).order_by()[:1])
+    seen = []
+
+    def before(sender, args, kwargs, **_):
+        seen.append(("pre", sender, len(args)))
+
+    def after(sender, instance, **_):
+        seen.append(("post", sender, instance.name, instance._state.adding))
+
+    pre_init.connect(before, sender=Client)
+    post_init.connect(after, sender=Client)
+    try:
+        found = lookup.first(rp.client_id)
+    finally:
+        pre_init.disconnect(before, sender=Client)
+        post_init.disconnect(after, sender=Client)
+    columns = len(Client._meta.concrete_fields)
+    # Like Model.from_db: pre_init with the values, post_init once they are set, and only then adding=False.
+    assert seen == [("pre", Client, columns), ("post", Client, "Signals", True)]
+    assert found._state.adding is False and found._state.db == "default"
+    assert _settable_by_dict(Client, [f.attname for f in Client._meta.concrete_fields])
+    stored = Client.objects.get(pk=rp.pk)
+    assert {f.attname: getattr(found, f.attname) for f in Client._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in Client._meta.concrete_fields
+    }
+
+
+def test_attributes_with_their_own_setters_go_through_from_db():
+    from oidc.prepared import _settable_by_dict
+
+    names = [f.attname for f in Client._meta.concrete_fields]
+    assert _settable_by_dict(Client, names)
+    assert not _settable_by_dict(Client, [*names, "pk"])  # a property: only setattr runs its setter

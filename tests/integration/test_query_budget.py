@@ -28,7 +28,9 @@ def _count(call):
 def test_userinfo_is_one_query(issued):
     _, _, tokens = issued
     http = Browser()
-    response, queries = _count(lambda: http.get("/userinfo", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}"))
+    response, queries = _count(
+        lambda: http.get("/userinfo", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    )
     assert response.status_code == 200 and response.json()["sub"]
     assert len(queries) == 1, queries
     assert "ORDER BY" not in queries[0]
@@ -47,19 +49,29 @@ def test_introspection_is_the_caller_then_the_token(issued):
 def test_client_credentials_token_is_one_lookup_and_one_insert(make_client):
     rp, secret = make_client(grant_types=["client_credentials"])
     http = Browser()
-    response, queries = _count(
-        lambda: http.post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
-    )
+
+    def request():
+        return http.post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
+
+    # On PostgreSQL the first request after a client changes also reads its whole row (oidc/prepared.py,
+    # reuse_unchanged); from then on the client costs one narrow version lookup.
+    _, first = _count(request)
+    response, queries = _count(request)
     assert response.status_code == 200, response.content
     selects = [q for q in queries if q.startswith("SELECT")]
     inserts = [q for q in queries if q.startswith("INSERT")]
-    assert len(inserts) == 1 and len(selects) <= 1, queries
+    assert len(inserts) == 1 and len(selects) == 1, queries
+    assert len([q for q in first if q.startswith("SELECT")]) == (
+        2 if connection.vendor == "postgresql" else 1
+    )
 
 
 def test_token_request_cannot_widen_the_resources_of_its_code_rfc_8707(browser, make_client):
     rp, secret = make_client()
     code, verifier = get_code(browser, rp, resource="https://api.example.org/")
-    refused = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier, resource="https://other.example/")
+    refused = exchange(
+        Browser(), code, client=rp, secret=secret, verifier=verifier, resource="https://other.example/"
+    )
     assert refused.status_code == 400, refused.content[:3000]
     assert refused.json()["error"] == "invalid_target"
 
@@ -75,7 +87,11 @@ def test_app_authorized_signal_gets_the_issued_token(make_client):
     app_authorized.connect(receiver)
     try:
         rp, secret = make_client(grant_types=["client_credentials"])
-        body = Browser().post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret)).json()
+        body = (
+            Browser()
+            .post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
+            .json()
+        )
     finally:
         app_authorized.disconnect(receiver)
     assert len(seen) == 1 and seen[0].pk and seen[0].scope == body["scope"]
@@ -98,7 +114,9 @@ def test_refresh_rotation_reads_the_token_once_and_writes_five_statements(issued
 
     response, queries = _count(lambda: refresh(rp, secret, tokens["refresh_token"]))
     assert response.status_code == 200, response.content
-    selects = [q for q in queries if q.startswith("SELECT") and "oidc_signingkey" not in q]  # key cache: per test
+    selects = [
+        q for q in queries if q.startswith("SELECT") and "oidc_signingkey" not in q
+    ]  # key cache: per test
     # The client, then the refresh token with its access token, user and client (no lazy loads).
     assert len(selects) == 2, selects
     assert not any("FOR UPDATE" in q for q in selects)
@@ -110,9 +128,16 @@ def test_refresh_rotation_reads_the_token_once_and_writes_five_statements(issued
     assert '"revoked" IS NULL' in update and "JOIN" not in update
 
 
+def _seen(rp, secret) -> None:
+    """The client authenticated once before, as any client is after its first request (on PostgreSQL its row is
+    then reused while unchanged: oidc/prepared.py, reuse_unchanged). Any grant attempt authenticates first."""
+    Browser().post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
+
+
 def test_code_exchange_reads_the_code_once(browser, make_client):
     rp, secret = make_client()
     code, verifier = get_code(browser, rp, resource="https://api.example.org/")
+    _seen(rp, secret)
     http = Browser()
     response, queries = _count(lambda: exchange(http, code, client=rp, secret=secret, verifier=verifier))
     assert response.status_code == 200, response.content
@@ -123,7 +148,9 @@ def test_code_exchange_reads_the_code_once(browser, make_client):
     selects = [q for q in queries if q.startswith("SELECT") and "oidc_signingkey" not in q]
     assert len(selects) == 2, selects  # the code, the client
     writes = sorted(
-        q.split()[0] for q in queries if q.split()[0] in ("UPDATE", "DELETE", "INSERT") and "oidc_signingkey" not in q
+        q.split()[0]
+        for q in queries
+        if q.split()[0] in ("UPDATE", "DELETE", "INSERT") and "oidc_signingkey" not in q
     )
     assert writes == ["INSERT", "INSERT", "INSERT", "UPDATE"], writes  # consume; id, access, refresh token
 
