@@ -235,7 +235,7 @@ def _copy(value):
 
 
 def _copied(values) -> list:
-    return [_copy(v) if type(v) in (list, dict) else v for v in values]
+    return [_copy(v) for v in values]
 
 
 def _plain_types(field, connection) -> tuple:
@@ -271,8 +271,9 @@ class PreparedInsert:
     """Model.save() for a new row, with the INSERT statement written once per connection.
 
     Values go through each field's pre_save (auto_now and friends) and get_db_prep_save, as the ORM's insert
-    compiler does (skipped for a value it would return unchanged, see _plain_types); the primary key comes back through RETURNING (or lastrowid on SQLite). Model signals are not
-    sent: use it only for models nothing listens to (tokens)."""
+    compiler does (skipped for a value it would return unchanged, see _plain_types); the primary key comes back
+    through RETURNING (or lastrowid on SQLite). Model signals are not sent: use it only for models nothing
+    listens to (tokens)."""
 
     def __init__(self, model, *, using: str = "default") -> None:
         self.model = model
