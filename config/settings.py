@@ -276,7 +276,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"SigningAlgorithmEnum": "oidc.keys.SUPPORTED_ALGS"},
+    "ENUM_NAME_OVERRIDES": {"SigningAlgorithmEnum": "oidc.constants.SIGNING_ALGS"},
     "PREPROCESSING_HOOKS": ["oidc.api.schema.management_api_only"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -7,4 +7,8 @@ class OidcConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import metadata, models
         from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)
+
+        # Client.clean() applies the metadata rules, which sit above the models (oidc/models.py).
+        models.Client.metadata_rules = metadata.problems

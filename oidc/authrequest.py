@@ -6,19 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import subjects, tokens
-
-PROMPTS = frozenset({"none", "login", "consent", "select_account", "create"})
-DISPLAYS = frozenset({"page", "popup", "touch", "wap"})
-CLAIM_TARGETS = ("id_token", "userinfo")
-
-
-@dataclass(frozen=True)
-class RequestError(Exception):
-    """An error for the registered redirect URI (Core 3.1.2.6)."""
-
-    error: str
-    description: str
+from . import errors, subjects
+from .constants import ACR_LEVELS, CLAIM_TARGETS, DISPLAYS, PROMPTS
 
 
 @dataclass(frozen=True)
@@ -41,11 +30,9 @@ def _prompt(value: str) -> frozenset[str]:
     prompt = frozenset(value.split())
     unknown = prompt - PROMPTS
     if unknown:
-        raise RequestError("invalid_request", f"unsupported prompt value: {' '.join(sorted(unknown))}")
+        raise errors.InvalidRequest(f"unsupported prompt value: {' '.join(sorted(unknown))}")
     if "none" in prompt and len(prompt) > 1:
-        raise RequestError(
-            "invalid_request", "prompt=none cannot be combined with other values (Core 3.1.2.1)"
-        )
+        raise errors.InvalidRequest("prompt=none cannot be combined with other values (Core 3.1.2.1)")
     return prompt
 
 
@@ -54,7 +41,7 @@ def _max_age(value: str | None, default: int | None) -> int | None:
     if value is None or value == "":
         return default
     if not value.isdigit():
-        raise RequestError("invalid_request", "max_age must be a non-negative number of seconds")
+        raise errors.InvalidRequest("max_age must be a non-negative number of seconds")
     return int(value)
 
 
@@ -65,54 +52,62 @@ def parse_claims(value: str | None) -> dict[str, Any]:
     try:
         document = json.loads(value)
     except ValueError as exc:
-        raise RequestError("invalid_request", "claims must be a JSON object (Core 5.5)") from exc
+        raise errors.InvalidRequest("claims must be a JSON object (Core 5.5)") from exc
     if not isinstance(document, dict):
-        raise RequestError("invalid_request", "claims must be a JSON object (Core 5.5)")
+        raise errors.InvalidRequest("claims must be a JSON object (Core 5.5)")
     parsed: dict[str, Any] = {}
     for target in CLAIM_TARGETS:
         members = document.get(target)
         if members is None:
             continue
         if not isinstance(members, dict):
-            raise RequestError("invalid_request", f"claims.{target} must be a JSON object")
+            raise errors.InvalidRequest(f"claims.{target} must be a JSON object")
         for name, spec in members.items():
             if spec is not None and not isinstance(spec, dict):
-                raise RequestError("invalid_request", f"claims.{target}.{name} must be null or an object")
+                raise errors.InvalidRequest(f"claims.{target}.{name} must be null or an object")
             if isinstance(spec, dict) and "values" in spec and not isinstance(spec["values"], list):
-                raise RequestError("invalid_request", f"claims.{target}.{name}.values must be an array")
+                raise errors.InvalidRequest(f"claims.{target}.{name}.values must be an array")
         parsed[target] = members
     return parsed
 
 
-def _hint_sub(value: str | None, client) -> str | None:
-    """Core 3.1.2.1: an id_token we issued (expired ones too), signature checked; returns its sub."""
-    if not value:
-        return None
-    claims = tokens.verify_own_jwt(value, verify_exp=False)
-    audience = claims.get("aud") if claims else None
+def hint_sub(claims: dict[str, Any] | None, client) -> str | None:
+    """Core 3.1.2.1: id_token_hint is an ID token this server issued to this client (expired ones too); its
+    sub. `claims` are the hint's verified claims (None: the signature did not verify)."""
+    if claims is None:
+        raise errors.InvalidRequest("id_token_hint is not an ID token this server issued to this client")
+    audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if claims is None or "sub" not in claims or client.client_id not in audiences:
-        raise RequestError(
-            "invalid_request", "id_token_hint is not an ID token this server issued to this client"
-        )
+    if "sub" not in claims or client.client_id not in audiences:
+        raise errors.InvalidRequest("id_token_hint is not an ID token this server issued to this client")
     return str(claims["sub"])
 
 
-def parse(params, client) -> AuthRequest:
+def parse(params, client, *, hint_claims: dict[str, Any] | None = None) -> AuthRequest:
+    """The request's OpenID Connect parameters (Core 3.1.2.1). `hint_claims`: the verified id_token_hint."""
     display = params.get("display") or "page"
     if display not in DISPLAYS:
-        raise RequestError("invalid_request", f"unsupported display value: {display}")
+        raise errors.InvalidRequest(f"unsupported display value: {display}")
     return AuthRequest(
         prompt=_prompt(params.get("prompt", "")),
         max_age=_max_age(params.get("max_age"), client.default_max_age),
         login_hint=params.get("login_hint", "")[:254],
-        hint_sub=_hint_sub(params.get("id_token_hint"), client),
+        hint_sub=hint_sub(hint_claims, client) if params.get("id_token_hint") else None,
         # Registration 2: default_acr_values apply when the request names none.
         acr_values=tuple((params.get("acr_values") or " ".join(client.default_acr_values or [])).split()),
         ui_locales=tuple(params.get("ui_locales", "").split()),
         display=display,
         claims=parse_claims(params.get("claims")),
     )
+
+
+def offline_access(scopes: list[str], request: AuthRequest, *, response_type: str, client) -> list[str]:
+    """Core 11: offline_access only with a code in the response and consent asked for (prompt=consent), or a
+    first-party client whose users are not asked; otherwise the request for it is ignored."""
+    if "offline_access" not in scopes:
+        return scopes
+    allowed = "code" in response_type.split() and ("consent" in request.prompt or client.skip_authorization)
+    return scopes if allowed else [s for s in scopes if s != "offline_access"]
 
 
 # ---- what the request needs ----------------------------------------------------------------------------
@@ -123,9 +118,6 @@ STEP_UP = "step_up"
 SELECT_ACCOUNT = "select_account"
 CONSENT = "consent"
 ISSUE = "issue"
-
-# acr levels (accounts/sessions.py): "1" one factor, "2" more than one. Higher satisfies lower.
-ACR_LEVELS = ("1", "2")
 
 
 def wanted_acr(request: AuthRequest) -> tuple[str | None, bool]:
@@ -150,8 +142,7 @@ def acr_problem(request: AuthRequest, *, acr: str, can_step_up: bool) -> str | N
     if level in ACR_LEVELS and can_step_up:
         return STEP_UP
     if essential:
-        raise RequestError(
-            "unmet_authentication_requirements",
+        raise errors.UnmetAuthenticationRequirements(
             "The requested authentication context (acr) cannot be met for this user.",
         )
     return None
@@ -200,7 +191,7 @@ def next_step(
     """(step, reason). With prompt=none a step other than ISSUE becomes the matching error (Core 3.1.2.6)."""
     if "create" in request.prompt and not signup_enabled:
         # Initiating User Registration via OpenID Connect 1.0: a prompt value the OP does not support.
-        raise RequestError("invalid_request", "prompt=create is not supported: sign-up is closed.")
+        raise errors.InvalidRequest("prompt=create is not supported: sign-up is closed.")
     if "create" in request.prompt and user is None and not fresh:
         return CREATE, "Account creation was requested (prompt=create)."
     reason = needs_authentication(
@@ -208,16 +199,16 @@ def next_step(
     )
     if reason:
         if request.silent:
-            raise RequestError("login_required", reason)
+            raise errors.LoginRequired(reason)
         return LOGIN, reason
     if acr_problem(request, acr=acr, can_step_up=can_step_up) == STEP_UP:
         if request.silent:
-            raise RequestError("interaction_required", "A second factor is needed for the requested acr.")
+            raise errors.InteractionRequired("A second factor is needed for the requested acr.")
         return STEP_UP, "A second factor was requested (acr_values)."
     if "select_account" in request.prompt and not fresh:
         return SELECT_ACCOUNT, "Account selection was requested."
     if consent_needed or "consent" in request.prompt:
         if request.silent:
-            raise RequestError("consent_required", "The user has not consented to this request yet.")
+            raise errors.ConsentRequired("The user has not consented to this request yet.")
         return CONSENT, ""
     return ISSUE, ""

@@ -1,59 +1,42 @@
 """RFC 6750 bearer token extraction and lookup. Access tokens are looked up by digest only."""
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from . import errors
 from .models import AccessToken
 from .prepared import PreparedLookup
 
 
-@dataclass(frozen=True)
-class BearerError:
-    error: str
-    description: str
-    status: int
-
-    def www_authenticate(self, realm: str) -> str:
-        """RFC 6750 3: the challenge names the error; no error code when no credentials were sent."""
-        parts = [f'realm="{realm}"']
-        if self.error != "":
-            parts.append(f'error="{self.error}"')
-            parts.append(f'error_description="{self.description}"')
-        return "Bearer " + ", ".join(parts)
-
-
-MISSING = BearerError("", "No access token was sent.", 401)
-INVALID = BearerError("invalid_token", "The access token is invalid or has expired.", 401)
-MULTIPLE = BearerError("invalid_request", "The access token was sent more than one way.", 400)
-INSUFFICIENT = BearerError("insufficient_scope", "The access token does not grant the openid scope.", 403)
-
-
-def extract(request) -> tuple[str | None, BearerError | None]:
+def extract(request) -> tuple[str | None, errors.OAuthError | None]:
     """RFC 6750 2.1 (header) and 2.2 (form body); 2.3 (query) is not accepted (RFC 9700 4.3.2)."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     from_header = None
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            return None, INVALID
+            return None, errors.InvalidToken()
         from_header = value.strip()
     from_body = None
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         from_body = request.POST.get("access_token")
     if from_header and from_body:
-        return None, MULTIPLE
+        return None, errors.InvalidRequest("The access token was sent more than one way.")
     token = from_header or from_body
-    return (token, None) if token else (None, MISSING)
+    return (token, None) if token else (None, errors.MissingToken())
 
 
 # What userinfo and introspection read from a token, its client and its user: the query names these
 # columns only (the client row alone has ~50), which roughly halves the ORM's work on the hot path.
 _CLIENT_FIELDS = (
-    "client_id", "is_active", "subject_type", "sector_identifier_uri", "redirect_uris",
+    "client_id",
+    "is_active",
+    "subject_type",
+    "sector_identifier_uri",
+    "redirect_uris",
     "userinfo_signed_response_alg",
 )
 
@@ -69,10 +52,12 @@ def _columns() -> tuple[str, ...]:
 
 # No ORDER BY and one LIMIT: token_checksum is unique. Compiled once (oidc/prepared.py).
 _BY_CHECKSUM = PreparedLookup(
-    lambda checksum: AccessToken.objects.select_related("user", "application")
-    .only(*_columns())
-    .filter(token_checksum=checksum)
-    .order_by()[:1]
+    lambda checksum: (
+        AccessToken.objects.select_related("user", "application")
+        .only(*_columns())
+        .filter(token_checksum=checksum)
+        .order_by()[:1]
+    )
 )
 
 

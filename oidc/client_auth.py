@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from . import clients, conf, fetch
-from .models import ASSERTION_ALGS, Client, ClientAssertion
+from .constants import ASSERTION_ALGS
+from .models import Client, ClientAssertion
 from .prepared import PreparedLookup
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -31,6 +31,10 @@ def record(user, client, consent_items: Iterable[str], request=None) -> Consent:
     elif not created:
         return consent
     security_log.record(
-        user, security_log.Kind.CONSENT_GRANTED, request, app=client.name or client.client_id, granted=consent.scopes
+        user,
+        security_log.Kind.CONSENT_GRANTED,
+        request,
+        app=client.name or client.client_id,
+        granted=consent.scopes,
     )
     return consent

@@ -6,8 +6,18 @@ from django.urls import reverse
 from accounts import conf as accounts_conf
 from accounts import sessions
 
-from . import authrequest, claims, conf, pkce, request_objects, responses
-from .models import ASSERTION_ALGS, AUTH_METHODS, RESPONSE_TYPES
+from . import claims, conf, pkce
+from .constants import (
+    ASSERTION_ALGS,
+    AUTH_METHODS,
+    DISPLAYS,
+    GRANT_TYPE_NAMES,
+    PROMPTS,
+    REQUEST_OBJECT_ALGS,
+    RESPONSE_MODES,
+    RESPONSE_TYPES,
+    SUBJECT_TYPES,
+)
 
 ASSERTION_SIGNING_ALGS = ASSERTION_ALGS["client_secret_jwt"] + ASSERTION_ALGS["private_key_jwt"]
 
@@ -25,11 +35,11 @@ def metadata() -> dict:
         "revocation_endpoint": url("oidc:revoke"),
         "scopes_supported": list(conf.scopes()),
         "response_types_supported": RESPONSE_TYPES,
-        "response_modes_supported": list(responses.MODES),
-        "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
-        "subject_types_supported": ["public", "pairwise"],
+        "response_modes_supported": list(RESPONSE_MODES),
+        "grant_types_supported": list(GRANT_TYPE_NAMES),
+        "subject_types_supported": list(SUBJECT_TYPES),
         "acr_values_supported": sessions.ACR_VALUES,
-        "display_values_supported": sorted(authrequest.DISPLAYS),
+        "display_values_supported": sorted(DISPLAYS),
         "claim_types_supported": ["normal"],
         # Only languages the hosted pages are actually translated into (claims are not localized).
         "ui_locales_supported": [code for code, _name in settings.LANGUAGES],
@@ -44,14 +54,15 @@ def metadata() -> dict:
         "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_SIGNING_ALGS,
         "code_challenge_methods_supported": list(pkce.SUPPORTED_METHODS),
         # "create" (Initiating User Registration via OpenID Connect 1.0) only while sign-up is open.
-        "prompt_values_supported": ["none", "login", "consent", "select_account"]
-        + (["create"] if accounts_conf.signup_enabled() else []),
+        "prompt_values_supported": sorted(
+            PROMPTS - ({"create"} if not accounts_conf.signup_enabled() else set())
+        ),
         "claims_supported": claims.SUPPORTED_CLAIMS,
         "claims_parameter_supported": True,
         # Core 6.1: request objects by value, signed with the client's registered key (or unsigned only
         # for a client that registered "none"); request_uri (Core 6.2) is answered request_uri_not_supported.
         "request_parameter_supported": True,
-        "request_object_signing_alg_values_supported": request_objects.ALGS,
+        "request_object_signing_alg_values_supported": REQUEST_OBJECT_ALGS,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
     }

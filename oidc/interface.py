@@ -79,7 +79,7 @@ def connected_apps(user) -> list[ConnectedApp]:
 
 
 def remove_access(user, client_id: str) -> str | None:
-    """"Remove access": the consent is forgotten and every token and pending code the app holds for this
+    """ "Remove access": the consent is forgotten and every token and pending code the app holds for this
     person is revoked. Returns the app's name, or None when it had nothing."""
     from .clients import revoke_grants
     from .models import Client

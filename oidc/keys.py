@@ -22,19 +22,17 @@ from django.utils import timezone
 from jwt.algorithms import get_default_algorithms
 
 from . import conf
+from .models import SigningKey
 
 KEYSET_TTL = 30.0
 
-# JWS algorithms Portico signs with (RFC 7518 3, RFC 8037 3.1), each with its key generator. RS256 is the
-# OpenID Connect default (Core 15.1). HS256 is deliberately absent: client secrets are stored as digests, so
-# there is no secret to MAC with, and "none" is never produced (RFC 8725 3.2).
+# A key generator for each algorithm Portico signs with (oidc/constants.SIGNING_ALGS).
 _GENERATORS: dict[str, Any] = {
     "RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
     "PS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
     "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
     "EdDSA": ed25519.Ed25519PrivateKey.generate,
 }
-SUPPORTED_ALGS = list(_GENERATORS)
 _JWA = get_default_algorithms()
 _PUBLIC_MEMBERS = {"RSA": ("kty", "n", "e"), "EC": ("kty", "crv", "x", "y"), "OKP": ("kty", "crv", "x")}
 
@@ -114,8 +112,6 @@ def public_jwk_for(private_key: Any, *, alg: str) -> dict:
 
 def create_signing_key(*, alg: str = "RS256", state: str = "active"):
     """Generate a key for `alg` (RSA 2048, P-256 or Ed25519) and store it encrypted."""
-    from .models import SigningKey
-
     if alg not in _GENERATORS:
         raise ValueError(f"unsupported signing algorithm: {alg}")
     private_key = _GENERATORS[alg]()
@@ -156,8 +152,6 @@ class _KeyCache:
             return self._keyset
 
     def _load(self) -> list[LoadedKey]:
-        from .models import SigningKey
-
         rows = list(SigningKey.objects.all())
         # First start: every enabled algorithm gets its active key at once, so the first JWKS a client
         # caches already holds every key that may sign.

@@ -7,23 +7,13 @@ Errors name the field. At the registration endpoint, problems with redirect_uris
 """
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from . import conf
+from . import conf, constants, redirect_uris
+from .fetch import FetchError, fetch_json
 
-if TYPE_CHECKING:
-    from .models import Client
-
-# RFC 7591 2.1: which grant types each response type needs.
-RESPONSE_TYPE_GRANTS = {
-    "code": {"authorization_code"},
-    "id_token": {"implicit"},
-    "id_token token": {"implicit"},
-    "code id_token": {"authorization_code", "implicit"},
-    "code token": {"authorization_code", "implicit"},
-    "code id_token token": {"authorization_code", "implicit"},
-}
 HTTPS_ONLY = (
     "logo_uri",
     "client_uri",
@@ -34,13 +24,8 @@ HTTPS_ONLY = (
 )
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-_LOOPBACK_HOSTS = {"127.0.0.1", "::1"}
 
-
-def is_loopback_redirect(uri: str) -> bool:
-    """RFC 8252 7.3: http on a loopback IP literal ("localhost" is not recommended, 8.3)."""
-    parts = urlsplit(uri)
-    return parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS
+Add = Callable[[str, str], None]
 
 
 def _production() -> bool:
@@ -48,6 +33,8 @@ def _production() -> bool:
 
 
 def _redirect_problems(uri: str, *, native: bool) -> list[str]:
+    if not redirect_uris.is_unambiguous(uri):
+        return [f"{uri}: must not contain userinfo, backslashes, whitespace or control characters"]
     parts = urlsplit(uri)
     problems = []
     if "#" in uri:
@@ -59,7 +46,7 @@ def _redirect_problems(uri: str, *, native: bool) -> list[str]:
             problems.append(f"{uri}: has no host")
         elif native and parts.scheme == "http" and parts.hostname == "localhost":
             problems.append(f"{uri}: use 127.0.0.1 or [::1] rather than localhost (RFC 8252 8.3)")
-        elif native and parts.scheme == "http" and not is_loopback_redirect(uri):
+        elif native and parts.scheme == "http" and not redirect_uris.is_loopback(uri):
             problems.append(f"{uri}: native apps use http only on 127.0.0.1 or [::1] (RFC 8252 7.3)")
         elif parts.scheme == "http" and _production() and not native:
             problems.append(f"{uri}: must use https (http only for native apps on 127.0.0.1 or [::1])")
@@ -99,8 +86,6 @@ def _jwks_problems(jwks: Any) -> list[str]:
 
 def _sector_problems(uri: str, redirect_uris: list[str]) -> list[str]:
     """OIDC Registration 5: the sector identifier document is a JSON array holding every redirect URI."""
-    from .fetch import FetchError, fetch_json
-
     try:
         listed = fetch_json(uri, expect=list)
     except FetchError as exc:
@@ -109,107 +94,116 @@ def _sector_problems(uri: str, redirect_uris: list[str]) -> list[str]:
     return [f"the document does not list these redirect URIs: {' '.join(missing)}"] if missing else []
 
 
-def problems(client: "Client") -> dict[str, list[str]]:
-    """Every rule on a client's metadata, keyed by field name (empty when the client is valid)."""
-    from . import request_objects
-    from .models import ASSERTION_ALGS, AUTH_METHODS, GRANT_TYPES
-
-    found: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        found.setdefault(field, []).append(message)
-
+def _uri_rules(client: Any, add: Add) -> None:
+    """RFC 6749 3.1.2, RFC 8252 7, Registration 2: redirect and post-logout URIs."""
     native = client.application_type == "native"
-    redirect_uris = client.redirect_uris.split()
-    for uri in redirect_uris:
-        for message in _redirect_problems(uri, native=native):
-            add("redirect_uris", message)
-    for uri in client.post_logout_redirect_uris.split():
-        for message in _redirect_problems(uri, native=native):
-            add("post_logout_redirect_uris", message)
+    for field in ("redirect_uris", "post_logout_redirect_uris"):
+        for uri in getattr(client, field).split():
+            for message in _redirect_problems(uri, native=native):
+                add(field, message)
 
+
+def _grant_rules(client: Any, add: Add) -> None:
+    """RFC 7591 2 and 2.1: known grant and response types, each response type with the grants it needs."""
     grant_types = client.grant_types if isinstance(client.grant_types, list) else []
     response_types = client.response_types if isinstance(client.response_types, list) else []
     if not isinstance(client.grant_types, list) or not all(isinstance(g, str) for g in grant_types):
         add("grant_types", "must be a list of grant type names")
     if not isinstance(client.response_types, list) or not all(isinstance(r, str) for r in response_types):
         add("response_types", "must be a list of response type names")
-    unknown = [g for g in grant_types if g not in GRANT_TYPES]
+    unknown = [g for g in grant_types if g not in constants.GRANT_TYPE_NAMES]
     if unknown:
         add("grant_types", f"unsupported grant types: {', '.join(map(str, unknown))}")
-    unknown = [r for r in response_types if r not in RESPONSE_TYPE_GRANTS]
+    unknown = [r for r in response_types if r not in constants.RESPONSE_TYPE_GRANTS]
     if unknown:
         add("response_types", f"unsupported response types: {', '.join(map(str, unknown))}")
     for response_type in response_types:
-        missing = RESPONSE_TYPE_GRANTS.get(response_type, set()) - set(grant_types)
+        missing = constants.RESPONSE_TYPE_GRANTS.get(response_type, set()) - set(grant_types)
         if missing:
             add(
                 "grant_types",
                 f"response type '{response_type}' needs grant types {', '.join(sorted(missing))}",
             )
-    if {"authorization_code", "implicit"} & set(grant_types) and not redirect_uris:
+    if {"authorization_code", "implicit"} & set(grant_types) and not client.redirect_uris.split():
         add("redirect_uris", "at least one redirect URI is required for browser-based grants")
 
+
+def _auth_method_rules(client: Any, add: Add) -> None:
+    """Core 9 / RFC 7591 2: the client's token endpoint authentication method and what it needs."""
     method = client.token_endpoint_auth_method
-    if method not in AUTH_METHODS:
-        add(
-            "token_endpoint_auth_method", f"unsupported method {method}; supported: {', '.join(AUTH_METHODS)}"
-        )
+    grant_types = client.grant_types if isinstance(client.grant_types, list) else []
+    if method not in constants.AUTH_METHODS:
+        supported = ", ".join(constants.AUTH_METHODS)
+        add("token_endpoint_auth_method", f"unsupported method {method}; supported: {supported}")
     if method == "none" and "client_credentials" in grant_types:
         add("grant_types", "client_credentials needs an authenticated (confidential) client")
     if client.can_manage and ("client_credentials" not in grant_types or method == "none"):
         add("can_manage", "a management API client needs the client_credentials grant and a credential")
-    if method == "private_key_jwt":
-        if not client.jwks and not client.jwks_uri:
-            add("jwks", "private_key_jwt needs the client's public keys in jwks or jwks_uri")
+    if method == "private_key_jwt" and not client.jwks and not client.jwks_uri:
+        add("jwks", "private_key_jwt needs the client's public keys in jwks or jwks_uri")
+    signing_alg = client.token_endpoint_auth_signing_alg
+    allowed = constants.ASSERTION_ALGS.get(method, [])
+    if signing_alg and signing_alg not in allowed:
+        hint = f"; use one of {', '.join(allowed)}" if allowed else ""
+        add("token_endpoint_auth_signing_alg", f"{signing_alg} cannot be used with {method}{hint}")
+
+
+def _key_rules(client: Any, add: Add) -> None:
+    """RFC 7591 2: jwks or jwks_uri, public keys only; the JWS algorithms the client registered."""
     if client.jwks and client.jwks_uri:
         add("jwks", "jwks and jwks_uri must not both be present (RFC 7591 2)")
     if client.jwks:
         for message in _jwks_problems(client.jwks):
             add("jwks", message)
-    if client.jwks_uri:
-        scheme = urlsplit(client.jwks_uri).scheme
-        if scheme != "https" and (_production() or scheme != "http"):
-            add("jwks_uri", "jwks_uri must be an https URL")
-    signing_alg = client.token_endpoint_auth_signing_alg
-    if signing_alg and signing_alg not in ASSERTION_ALGS.get(method, []):
-        add(
-            "token_endpoint_auth_signing_alg",
-            f"{signing_alg} cannot be used with {method}"
-            + (f"; use one of {', '.join(ASSERTION_ALGS[method])}" if method in ASSERTION_ALGS else ""),
-        )
-
+    if client.jwks_uri and not _fetchable(client.jwks_uri):
+        add("jwks_uri", "jwks_uri must be an https URL")
     for field in ("id_token_signed_response_alg", "userinfo_signed_response_alg"):
         alg = getattr(client, field)
         if alg and alg not in conf.signing_algs():
             add(field, f"{alg} is not supported here; supported: {', '.join(conf.signing_algs())}")
     # Registration 2: "none" (an unsigned request object) may be registered here, and only here.
-    if client.request_object_signing_alg and client.request_object_signing_alg not in request_objects.ALGS:
-        add("request_object_signing_alg", f"supported: {', '.join(request_objects.ALGS)}")
+    alg = client.request_object_signing_alg
+    if alg and alg not in constants.REQUEST_OBJECT_ALGS:
+        add("request_object_signing_alg", f"supported: {', '.join(constants.REQUEST_OBJECT_ALGS)}")
 
+
+def _fetchable(uri: str) -> bool:
+    """Documents Portico fetches (jwks_uri, sector_identifier_uri): https, or http in development."""
+    scheme = urlsplit(uri).scheme
+    return scheme == "https" or (scheme == "http" and not _production())
+
+
+def _web_page_rules(client: Any, add: Add) -> None:
+    """Registration 2: the URLs shown to people, and the logout URIs (Front-/Back-Channel Logout 2)."""
     for field in HTTPS_ONLY:
         for message in _https_problems(field, getattr(client, field)):
             add(field, message)
     for field in ("backchannel_logout_uri", "frontchannel_logout_uri"):
         uri = getattr(client, field)
-        if uri:
-            parts = urlsplit(uri)
-            if "#" in uri:
-                add(field, "must not contain a fragment")
-            if parts.scheme != "https" and (_production() or parts.scheme != "http"):
-                add(field, "must be an https URL")
+        if uri and "#" in uri:
+            add(field, "must not contain a fragment")
+        if uri and not _fetchable(uri):
+            add(field, "must be an https URL")
 
-    if client.subject_type not in ("public", "pairwise"):
+
+def _subject_rules(client: Any, add: Add, found: dict[str, list[str]]) -> None:
+    """Core 8 and 8.1: subject type, and the sector of a pairwise client."""
+    redirect_uris_ = client.redirect_uris.split()
+    if client.subject_type not in constants.SUBJECT_TYPES:
         add("subject_type", "must be public or pairwise")
     if client.sector_identifier_uri and not found.get("sector_identifier_uri"):
-        for message in _sector_problems(client.sector_identifier_uri, redirect_uris):
+        for message in _sector_problems(client.sector_identifier_uri, redirect_uris_):
             add("sector_identifier_uri", message)
-    elif client.subject_type == "pairwise" and len({urlsplit(u).hostname for u in redirect_uris}) > 1:
+    elif client.subject_type == "pairwise" and len({urlsplit(u).hostname for u in redirect_uris_}) > 1:
         add(
             "sector_identifier_uri",
             "pairwise clients with redirect URIs on several hosts must register a sector_identifier_uri "
             "(Core 8.1)",
         )
+
+
+def _value_rules(client: Any, add: Add) -> None:
+    """Registration 2: the JSON types of the remaining members."""
     if client.default_max_age is not None and client.default_max_age < 0:
         add("default_max_age", "must be a number of seconds, 0 or more")
     if not isinstance(client.default_acr_values, list) or not all(
@@ -224,6 +218,18 @@ def problems(client: "Client") -> dict[str, list[str]]:
         for tag, name in names.items()
     ):
         add("client_name_localized", 'must map BCP 47 language tags to names, e.g. {"fr": "Mon appli"}')
+
+
+def problems(client: Any) -> dict[str, list[str]]:
+    """Every rule on a client's metadata, keyed by field name (empty when the client is valid)."""
+    found: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        found.setdefault(field, []).append(message)
+
+    for rules in (_uri_rules, _grant_rules, _auth_method_rules, _key_rules, _web_page_rules, _value_rules):
+        rules(client, add)
+    _subject_rules(client, add, found)  # last: it fetches, so only when nothing else is wrong with the URI
     return found
 
 

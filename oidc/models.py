@@ -2,11 +2,13 @@
 clients can carry OpenID client metadata and grants/tokens can carry sign-in context (auth_time, sid,
 acr/amr) and replay links without a painful swap later. See docs/architecture.md."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +21,7 @@ from oauth2_provider.models import (
     ApplicationManager,
 )
 
-from . import conf, metadata
-from .keys import SUPPORTED_ALGS
+from . import conf, constants, redirect_uris
 from .prepared import PreparedDelete, PreparedUpdate
 
 # OAuth grant type names (RFC 7591 2) mapped to django-oauth-toolkit's names.
@@ -30,26 +31,7 @@ GRANT_TYPES = {
     "client_credentials": AbstractApplication.GRANT_CLIENT_CREDENTIALS,
     "implicit": AbstractApplication.GRANT_IMPLICIT,
 }
-RESPONSE_TYPES = ["code", "id_token", "id_token token", "code id_token", "code token", "code id_token token"]
-AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
-SECRET_AUTH_METHODS = {"client_secret_basic", "client_secret_post", "client_secret_jwt"}
-# RFC 7518 3.2 for client_secret_jwt; asymmetric algorithms for private_key_jwt (OIDC Core 9).
-ASSERTION_ALGS = {
-    "client_secret_jwt": ["HS256", "HS384", "HS512"],
-    "private_key_jwt": [
-        "RS256",
-        "RS384",
-        "RS512",
-        "PS256",
-        "PS384",
-        "PS512",
-        "ES256",
-        "ES384",
-        "ES512",
-        "EdDSA",
-    ],
-}
-SIGNING_ALG_CHOICES = [(alg, alg) for alg in SUPPORTED_ALGS]
+SIGNING_ALG_CHOICES = [(alg, alg) for alg in constants.SIGNING_ALGS]
 
 
 def default_grant_types() -> list[str]:
@@ -63,7 +45,7 @@ def default_response_types() -> list[str]:
 class Client(AbstractApplication):
     """An application that signs its users in through Portico (DOT's swapped Application)."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = [(m, m) for m in AUTH_METHODS]
+    TOKEN_ENDPOINT_AUTH_METHODS = [(m, m) for m in constants.AUTH_METHODS]
 
     skip_authorization = models.BooleanField(
         _("first-party (skip consent)"),
@@ -200,18 +182,9 @@ class Client(AbstractApplication):
         return self.is_active
 
     def redirect_uri_allowed(self, uri: str) -> bool:
-        """RFC 9700 4.1.3 / RFC 6749 3.1.2.3: simple string comparison against a registered URI; for native
-        apps on a loopback address, any port (RFC 8252 7.3), since the port is chosen at run time."""
-        registered = self.redirect_uris.split()
-        if uri in registered:
-            return True
-        if self.application_type != "native" or not metadata.is_loopback_redirect(uri):
-            return False
-        asked = urlsplit(uri)
-        return any(
-            (r.scheme, r.hostname, r.path, r.query) == (asked.scheme, asked.hostname, asked.path, asked.query)
-            for r in map(urlsplit, registered)
-            if metadata.is_loopback_redirect(r.geturl())
+        """The one strict matcher (oidc/redirect_uris.py); django-oauth-toolkit's authorization checks call it."""
+        return redirect_uris.matches(
+            self.redirect_uris.split(), uri, native=self.application_type == "native"
         )
 
     def get_allowed_schemes(self) -> list[str]:
@@ -221,12 +194,20 @@ class Client(AbstractApplication):
         return sorted({urlsplit(uri).scheme for uri in uris} | {"https"})
 
     def post_logout_redirect_uri_allowed(self, uri: str) -> bool:
-        return uri in self.post_logout_redirect_uris.split()
+        """RP-Initiated Logout 2: exact match with a registered post_logout_redirect_uri."""
+        return redirect_uris.matches(self.post_logout_redirect_uris.split(), uri)
+
+    # The metadata rules (oidc/metadata.py), shared by the admin, the CLI and registration. They sit above
+    # the models (they fetch sector identifier documents), so the app config installs them at start-up
+    # rather than this module importing them.
+    metadata_rules: ClassVar[Callable[[Any], dict[str, list[str]]] | None] = None
 
     def clean(self) -> None:
-        """All metadata rules live in oidc/metadata.py, shared by the admin, the CLI and registration.
-        (django-oauth-toolkit's own clean() is replaced: it knows neither native apps nor these fields.)"""
-        found = metadata.problems(self)
+        """django-oauth-toolkit's own clean() is replaced: it knows neither native apps nor these fields."""
+        rules = type(self).metadata_rules
+        if rules is None:
+            raise ImproperlyConfigured("the oidc app is not ready: its metadata rules are not installed")
+        found = rules(self)
         if found:
             raise ValidationError(found)
 

@@ -6,7 +6,6 @@ their users see the consent page, and they cannot introspect other clients' toke
 """
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import clients, conf
+from . import clients, conf, errors
 from .models import Client, InitialAccessToken
 from .secrets import digest
 
@@ -56,24 +55,15 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass
-class RegistrationError(Exception):
-    """RFC 7591 3.2.2."""
-
-    error: str
-    description: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
-
-
 def mode() -> str:
     return conf.registration_mode()
 
 
-def _invalid(description: str, field: str = "") -> RegistrationError:
-    error = "invalid_redirect_uri" if field in LISTS[:1] else "invalid_client_metadata"
-    return RegistrationError(error, description)
+def _invalid(description: str, field: str = "") -> errors.OAuthError:
+    """RFC 7591 3.2.2: problems with redirect_uris are invalid_redirect_uri, all others invalid_client_metadata."""
+    if field == "redirect_uris":
+        return errors.InvalidRedirectUri(description)
+    return errors.InvalidClientMetadata(description)
 
 
 def _contains_nul(value: Any) -> bool:

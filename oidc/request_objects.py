@@ -12,18 +12,13 @@ from typing import Any
 
 import jwt
 
-from . import clients, fetch, keys
-from .authrequest import RequestError
+from . import clients, fetch
+from .constants import REQUEST_OBJECT_ALGS, REQUEST_OBJECT_SIGNING_ALGS
+from .errors import InvalidRequest, InvalidRequestObject
 
-# JWS algorithms a request object may be signed with: the asymmetric ones Portico itself uses, never HMAC
-# (RFC 8725 2.1 and 3.1: an HS* header must not get a public key used as a MAC secret).
-SIGNING_ALGS = [alg for alg in keys.SUPPORTED_ALGS if not alg.startswith("HS")]
-# Discovery 3 / Registration 2: "none" is accepted only from a client that registered it.
-ALGS = [*SIGNING_ALGS, "none"]
 # JWT claims (RFC 7519 4.1) that describe the object itself rather than being authorization parameters.
 JWT_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 LEEWAY = 30
-INVALID = "invalid_request_object"
 
 
 def algorithms_for(client) -> list[str]:
@@ -31,8 +26,8 @@ def algorithms_for(client) -> list[str]:
     algorithm, and never "none" (Core 6.1 allows unsigned objects, RFC 8725 3.2 says to be explicit)."""
     registered = client.request_object_signing_alg
     if not registered:
-        return list(SIGNING_ALGS)
-    return [registered] if registered in ALGS else []
+        return list(REQUEST_OBJECT_SIGNING_ALGS)
+    return [registered] if registered in REQUEST_OBJECT_ALGS else []
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
@@ -47,11 +42,11 @@ def unverified_claims(token: str) -> dict[str, Any]:
 def _unsecured(token: str) -> dict[str, Any]:
     """RFC 7515 A.5: an unsecured JWS has an empty signature."""
     if not token.endswith(".") or token.count(".") != 2:
-        raise RequestError(INVALID, 'a request object with alg "none" must have an empty signature')
+        raise InvalidRequestObject('a request object with alg "none" must have an empty signature')
     try:
         return jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError as exc:
-        raise RequestError(INVALID, "the request object is not a valid JWT") from exc
+        raise InvalidRequestObject("the request object is not a valid JWT") from exc
 
 
 def _signed(token: str, client, *, alg: str, kid: str | None) -> dict[str, Any]:
@@ -60,7 +55,7 @@ def _signed(token: str, client, *, alg: str, kid: str | None) -> dict[str, Any]:
         try:
             candidates = clients.public_keys(client, alg=alg, kid=kid, refresh=refresh)
         except fetch.FetchError as exc:
-            raise RequestError(INVALID, f"the client's keys could not be fetched: {exc}") from exc
+            raise InvalidRequestObject(f"the client's keys could not be fetched: {exc}") from exc
         for key in candidates:
             try:
                 return jwt.decode(
@@ -81,7 +76,7 @@ def _signed(token: str, client, *, alg: str, kid: str | None) -> dict[str, Any]:
                 continue
         if not client.jwks_uri:
             break  # only a jwks_uri can have changed: refetch once (rate-limited) on failure
-    raise RequestError(INVALID, "the request object's signature does not verify with the client's keys")
+    raise InvalidRequestObject("the request object's signature does not verify with the client's keys")
 
 
 def _numeric(value: Any) -> bool:
@@ -91,26 +86,26 @@ def _numeric(value: Any) -> bool:
 def check_claims(claims: dict[str, Any], *, client_id: str, issuer: str, now: float) -> None:
     """RFC 9101 4, 5 and 6.3: who made the object, for whom, and when."""
     if "request" in claims or "request_uri" in claims:
-        raise RequestError(INVALID, "a request object must not contain request or request_uri (RFC 9101 4)")
+        raise InvalidRequestObject("a request object must not contain request or request_uri (RFC 9101 4)")
     if "client_id" in claims and claims["client_id"] != client_id:
-        raise RequestError(
-            INVALID, "client_id in the request object is not the client_id parameter (RFC 9101 5)"
+        raise InvalidRequestObject(
+            "client_id in the request object is not the client_id parameter (RFC 9101 5)"
         )
     if "iss" in claims and claims["iss"] != client_id:
-        raise RequestError(INVALID, "iss of the request object must be the client_id (RFC 9101 4)")
+        raise InvalidRequestObject("iss of the request object must be the client_id (RFC 9101 4)")
     if "aud" in claims:
         audience = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if issuer not in audience:
-            raise RequestError(INVALID, "aud of the request object must be this issuer (RFC 9101 4)")
+            raise InvalidRequestObject("aud of the request object must be this issuer (RFC 9101 4)")
     for name in ("exp", "nbf", "iat"):
         if name in claims and not _numeric(claims[name]):
-            raise RequestError(INVALID, f"{name} of the request object must be a NumericDate (RFC 7519 2)")
+            raise InvalidRequestObject(f"{name} of the request object must be a NumericDate (RFC 7519 2)")
     if "exp" in claims and now >= claims["exp"] + LEEWAY:
-        raise RequestError(INVALID, "the request object has expired (RFC 7519 4.1.4)")
+        raise InvalidRequestObject("the request object has expired (RFC 7519 4.1.4)")
     if "nbf" in claims and now < claims["nbf"] - LEEWAY:
-        raise RequestError(INVALID, "the request object is not valid yet (RFC 7519 4.1.5)")
+        raise InvalidRequestObject("the request object is not valid yet (RFC 7519 4.1.5)")
     if "iat" in claims and claims["iat"] > now + LEEWAY:
-        raise RequestError(INVALID, "the request object was issued in the future (RFC 7519 4.1.6)")
+        raise InvalidRequestObject("the request object was issued in the future (RFC 7519 4.1.6)")
 
 
 def check_outer(params: dict[str, str], claims: dict[str, Any]) -> None:
@@ -118,17 +113,15 @@ def check_outer(params: dict[str, str], claims: dict[str, Any]) -> None:
     OpenID request also sends scope with openid as a parameter, so OAuth logic knows what it is."""
     inner = claims.get("response_type")
     if inner is not None and params.get("response_type") and inner != params["response_type"]:
-        raise RequestError(
-            INVALID, "response_type in the request object is not the response_type parameter (Core 6.1)"
+        raise InvalidRequestObject(
+            "response_type in the request object is not the response_type parameter (Core 6.1)"
         )
     scope = claims.get("scope", params.get("scope", ""))
     if isinstance(scope, str) and "openid" in scope.split():
         if not params.get("response_type"):
-            raise RequestError("invalid_request", "response_type must also be sent as a parameter (Core 6.1)")
+            raise InvalidRequest("response_type must also be sent as a parameter (Core 6.1)")
         if "openid" not in params.get("scope", "").split():
-            raise RequestError(
-                "invalid_request", "scope with openid must also be sent as a parameter (Core 6.1)"
-            )
+            raise InvalidRequest("scope with openid must also be sent as a parameter (Core 6.1)")
 
 
 def effective_params(params: dict[str, str], claims: dict[str, Any]) -> dict[str, str]:
@@ -143,19 +136,19 @@ def effective_params(params: dict[str, str], claims: dict[str, Any]) -> dict[str
 
 
 def verify(token: str, *, client, issuer: str, now: float) -> dict[str, Any]:
-    """The verified claims of a request object sent by `client` (Core 6.3.2), or RequestError."""
+    """The verified claims of a request object sent by `client` (Core 6.3.2), or InvalidRequestObject."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
-        raise RequestError(
-            INVALID, "the request object is not a signed JWT (JWS compact serialization)"
+        raise InvalidRequestObject(
+            "the request object is not a signed JWT (JWS compact serialization)"
         ) from exc
     alg = header.get("alg")
     allowed = algorithms_for(client)
     if alg not in allowed:
         expected = " or ".join(allowed) or "an algorithm this server supports"
-        raise RequestError(
-            INVALID, f"request objects from this client must be signed with {expected} (Registration 2)"
+        raise InvalidRequestObject(
+            f"request objects from this client must be signed with {expected} (Registration 2)"
         )
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
     claims = _unsecured(token) if alg == "none" else _signed(token, client, alg=alg, kid=kid)

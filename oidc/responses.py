@@ -1,11 +1,14 @@
 """Authorization response modes (OAuth 2.0 Multiple Response Types 2 and 5, OAuth 2.0 Form Post Response
 Mode): where the parameters of a response (or an error) travel."""
 
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.shortcuts import render
 
-MODES = ("query", "fragment", "form_post")
+from . import redirect_uris
+from .constants import RESPONSE_MODES
+from .middleware import CSP
+
 TOKEN_RESPONSE_PARTS = {"token", "id_token"}
 
 
@@ -18,7 +21,7 @@ def mode_problem(response_type: str, requested: str | None) -> str:
     """Multiple Response Types 2.1: tokens never travel in a query string."""
     if requested in (None, ""):
         return ""
-    if requested not in MODES:
+    if requested not in RESPONSE_MODES:
         return f"unsupported response_mode: {requested}"
     if requested == "query" and TOKEN_RESPONSE_PARTS & set(response_type.split()):
         return "response_mode=query cannot carry tokens; use fragment or form_post"
@@ -28,17 +31,31 @@ def mode_problem(response_type: str, requested: str | None) -> str:
 def effective_mode(response_type: str, requested: str | None) -> str:
     return (
         requested
-        if requested in MODES and not mode_problem(response_type, requested)
+        if requested in RESPONSE_MODES and not mode_problem(response_type, requested)
         else default_mode(response_type)
     )
 
 
+def add_response_params(redirect_uri: str, params: list[tuple[str, str]], *, mode: str) -> str:
+    """The redirect URI with the response parameters in the query, or in the fragment (which form_post
+    turns into a POST body)."""
+    scheme, netloc, path, query, _fragment = urlsplit(redirect_uri)
+    if mode in ("fragment", "form_post"):
+        return urlunsplit((scheme, netloc, path, query, urlencode(params)))
+    merged = parse_qsl(query, keep_blank_values=True) + params
+    return urlunsplit((scheme, netloc, path, urlencode(merged), ""))
+
+
 def form_post(request, uri: str):
     """Form Post Response Mode 2: the parameters oauthlib put in the fragment, POSTed to the redirect URI by
-    an auto-submitting page (a button when scripts are off)."""
+    an auto-submitting page (a button when scripts are off). The page may submit to that origin only."""
     scheme, netloc, path, query, fragment = urlsplit(uri)
     action = urlunsplit((scheme, netloc, path, query, ""))
     fields = parse_qsl(fragment, keep_blank_values=True)
     response = render(request, "oidc/form_post.html", {"action": action, "fields": fields})
     response["Cache-Control"] = "no-store"
+    target = redirect_uris.origin(action) or f"{scheme}:"
+    response["Content-Security-Policy"] = CSP.replace(
+        "form-action 'self' http: https:", f"form-action {target}"
+    )
     return response

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import conf, keys
+from . import conf, constants, keys
 from .models import SigningKey
 
 
@@ -40,7 +40,7 @@ def rotate(alg: str, *, now: datetime | None = None) -> Outcome:
     """Promote the published next key if it is old enough, retiring the active one, and publish a fresh
     next key; otherwise publish a next key (if there is none) and say when it can be activated."""
     now = now or timezone.now()
-    if alg not in keys.SUPPORTED_ALGS:
+    if alg not in constants.SIGNING_ALGS:
         raise ValueError(f"unsupported signing algorithm: {alg}")
     with transaction.atomic():
         # Lock this algorithm's keys so two rotations (cron on two hosts, admin + cron) serialise, then

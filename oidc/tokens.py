@@ -5,12 +5,12 @@ from typing import Any
 
 import jwt
 
-from . import conf, keys
+from . import conf, constants, keys
 
 
 def sign_jwt(claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT") -> str:
     """Sign with the active key for `alg`; the header names that key (kid) and its algorithm only."""
-    if alg not in keys.SUPPORTED_ALGS:
+    if alg not in constants.SIGNING_ALGS:
         raise ValueError(f"unsupported signing algorithm: {alg}")
     key = keys.active_key(alg)
     return jwt.encode(claims, key.private_key, algorithm=key.alg, headers={"kid": key.kid, "typ": typ})

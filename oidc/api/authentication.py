@@ -2,7 +2,7 @@
 
 from rest_framework import authentication, exceptions, permissions
 
-from .. import bearer, conf, scopes
+from .. import bearer, conf, errors, scopes
 from ..models import AccessToken
 
 
@@ -11,13 +11,13 @@ class AdminBearerAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         token, problem = bearer.extract(request._request)
-        if problem is bearer.MISSING:
+        if isinstance(problem, errors.MissingToken):
             return None  # the permission check answers 401 without an error code (RFC 6750 3.1)
         if problem is not None or token is None:
-            raise exceptions.AuthenticationFailed(bearer.INVALID.description)
+            raise exceptions.AuthenticationFailed(errors.InvalidToken.default_description)
         access_token = bearer.lookup(token)
         if access_token is None:
-            raise exceptions.AuthenticationFailed(bearer.INVALID.description)
+            raise exceptions.AuthenticationFailed(errors.InvalidToken.default_description)
         return (None, access_token)
 
     def authenticate_header(self, request):
@@ -33,7 +33,7 @@ class HasAdminScope(permissions.BasePermission):
     def has_permission(self, request, view):
         token = request.auth
         if not isinstance(token, AccessToken):
-            raise exceptions.NotAuthenticated("No access token was sent.")
+            raise exceptions.NotAuthenticated(errors.MissingToken.default_description)
         return (
             token.user_id is None
             and token.application is not None

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import clients, registration
+from .. import clients, errors, registration
 from ..models import Client
 
 # API member -> model field, with the value a client gets when the member is omitted on create or PUT.
@@ -30,7 +30,7 @@ def _apply_flags(client: Client, data: dict[str, Any]) -> None:
     for member, (field, default) in FLAGS.items():
         value = data.get(member, default)
         if not isinstance(value, bool):
-            raise registration.RegistrationError("invalid_client_metadata", f"{member} must be true or false")
+            raise errors.InvalidClientMetadata(f"{member} must be true or false")
         setattr(client, field, value)
 
 
@@ -56,9 +56,7 @@ def create(data: Any) -> tuple[Client, str]:
 
 def _check_id(client: Client, data: Any) -> None:
     if isinstance(data, dict) and "client_id" in data and data["client_id"] != client.client_id:
-        raise registration.RegistrationError(
-            "invalid_client_metadata", "client_id does not match the client being updated"
-        )
+        raise errors.InvalidClientMetadata("client_id does not match the client being updated")
 
 
 @transaction.atomic
@@ -72,8 +70,6 @@ def replace(client: Client, data: Any) -> str:
 def patch(client: Client, data: Any) -> str:
     """PATCH: the members sent replace the current ones, the rest is kept."""
     if not isinstance(data, dict):
-        raise registration.RegistrationError(
-            "invalid_client_metadata", "the request body must be a JSON object"
-        )
+        raise errors.InvalidClientMetadata("the request body must be a JSON object")
     _check_id(client, data)
     return _replace(client, describe(client) | data)

@@ -6,9 +6,8 @@ uses); ClientMetadata only describes it. The schema tests check every live respo
 
 from rest_framework import serializers
 
-from .. import keys, request_objects
-from ..metadata import RESPONSE_TYPE_GRANTS
-from ..models import AUTH_METHODS, GRANT_TYPES, SigningKey
+from ..constants import AUTH_METHODS, GRANT_TYPE_NAMES, REQUEST_OBJECT_ALGS, RESPONSE_TYPES, SIGNING_ALGS
+from ..models import SigningKey
 
 
 def _uris(help_text: str) -> serializers.ListField:
@@ -24,7 +23,7 @@ def _uri(help_text: str) -> serializers.URLField:
 
 
 def _alg(help_text: str) -> serializers.ChoiceField:
-    return serializers.ChoiceField(keys.SUPPORTED_ALGS, required=False, allow_blank=True, help_text=help_text)
+    return serializers.ChoiceField(SIGNING_ALGS, required=False, allow_blank=True, help_text=help_text)
 
 
 class ClientMetadata(serializers.Serializer):
@@ -35,10 +34,8 @@ class ClientMetadata(serializers.Serializer):
     client_name = serializers.CharField(required=False, max_length=255)
     redirect_uris = _uris("Exact-match redirect URIs (https for web clients in production).")
     post_logout_redirect_uris = _uris("Where RP-initiated logout may send the user back to.")
-    response_types = serializers.ListField(
-        child=serializers.ChoiceField(list(RESPONSE_TYPE_GRANTS)), required=False
-    )
-    grant_types = serializers.ListField(child=serializers.ChoiceField(list(GRANT_TYPES)), required=False)
+    response_types = serializers.ListField(child=serializers.ChoiceField(RESPONSE_TYPES), required=False)
+    grant_types = serializers.ListField(child=serializers.ChoiceField(list(GRANT_TYPE_NAMES)), required=False)
     application_type = serializers.ChoiceField(["web", "native"], required=False)
     token_endpoint_auth_method = serializers.ChoiceField(AUTH_METHODS, required=False)
     token_endpoint_auth_signing_alg = serializers.CharField(required=False, allow_blank=True)
@@ -52,7 +49,7 @@ class ClientMetadata(serializers.Serializer):
     id_token_signed_response_alg = _alg("Defaults to RS256.")
     userinfo_signed_response_alg = _alg("Empty: plain JSON userinfo.")
     request_object_signing_alg = serializers.ChoiceField(
-        request_objects.ALGS,
+        REQUEST_OBJECT_ALGS,
         required=False,
         allow_blank=True,
         help_text='Request objects (Core 6.1) must use this algorithm; "none" allows unsigned ones.',
@@ -158,7 +155,7 @@ InitialAccessTokenPage = _page_of(InitialAccessTokenDocument, "InitialAccessToke
 
 class SigningKeyDocument(serializers.Serializer):
     kid = serializers.CharField()
-    alg = serializers.ChoiceField(keys.SUPPORTED_ALGS)
+    alg = serializers.ChoiceField(SIGNING_ALGS)
     state = serializers.ChoiceField(SigningKey.State.values)
     created = serializers.DateTimeField()
     activated_at = serializers.DateTimeField(allow_null=True)
@@ -168,7 +165,7 @@ class SigningKeyDocument(serializers.Serializer):
 
 class KeyRotationInput(serializers.Serializer):
     alg = serializers.ChoiceField(
-        keys.SUPPORTED_ALGS, required=False, help_text="Omitted: every enabled signing algorithm."
+        SIGNING_ALGS, required=False, help_text="Omitted: every enabled signing algorithm."
     )
 
 

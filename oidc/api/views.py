@@ -12,7 +12,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import clients, conf, keys, registration, rotation, scopes
+from .. import clients, conf, errors, keys, registration, rotation, scopes
 from ..models import Client, InitialAccessToken, SigningKey
 from . import documents, serializers
 from .authentication import AdminBearerAuthentication, HasAdminScope
@@ -31,8 +31,25 @@ def _errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in (401, 403, *codes)}
 
 
-def _error(code: str, description: str, http_status: int) -> Response:
-    return Response({"error": code, "error_description": description}, status=http_status)
+def _as_oauth_error(exc: Exception) -> errors.OAuthError | None:
+    """DRF's exceptions in the OAuth error vocabulary (oidc/errors.py); None for anything else."""
+    if isinstance(exc, errors.OAuthError):
+        return exc
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return errors.MissingToken(str(exc.detail))
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        return errors.InvalidToken(str(exc.detail))
+    if isinstance(exc, exceptions.PermissionDenied):
+        return errors.InsufficientScope(str(exc.detail), scope=scopes.ADMIN)
+    if isinstance(exc, exceptions.ValidationError):
+        return errors.InvalidRequest(_first_problem(exc.detail))
+    if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
+        return errors.InvalidRequest("The body must be a JSON object.")
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return errors.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return errors.MethodNotAllowed(str(exc.detail))
+    return None
 
 
 def _first_problem(detail) -> str:
@@ -61,29 +78,14 @@ class AdminAPIView(APIView):
         return response
 
     def handle_exception(self, exc):
-        realm = f'Bearer realm="{conf.issuer()}"'
-        if isinstance(exc, exceptions.NotAuthenticated):
-            response = _error("invalid_token", str(exc.detail), 401)
-            response["WWW-Authenticate"] = realm
-        elif isinstance(exc, exceptions.AuthenticationFailed):
-            response = _error("invalid_token", str(exc.detail), 401)
-            response["WWW-Authenticate"] = f'{realm}, error="invalid_token"'
-        elif isinstance(exc, exceptions.PermissionDenied):
-            response = _error("insufficient_scope", str(exc.detail), 403)
-            response["WWW-Authenticate"] = f'{realm}, error="insufficient_scope", scope="{scopes.ADMIN}"'
-        elif isinstance(exc, registration.RegistrationError):
-            response = Response(exc.as_json(), status=400)
-        elif isinstance(exc, exceptions.ValidationError):
-            response = _error("invalid_request", _first_problem(exc.detail), 400)
-        elif isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
-            response = _error("invalid_request", "The body must be a JSON object.", 400)
-        elif isinstance(exc, Http404 | exceptions.NotFound):
-            response = _error("not_found", str(exc) or "Not found.", 404)
-        elif isinstance(exc, exceptions.MethodNotAllowed):
-            response = _error("invalid_request", str(exc.detail), 405)
-            response["Allow"] = ", ".join(self.allowed_methods)
-        else:
+        error = _as_oauth_error(exc)
+        if error is None:
             return super().handle_exception(exc)
+        response = Response(error.as_json(), status=error.status)
+        if error.status in (401, 403):
+            response["WWW-Authenticate"] = errors.bearer_challenge(error)
+        if isinstance(error, errors.MethodNotAllowed):
+            response["Allow"] = ", ".join(self.allowed_methods)
         response.exception = True
         return response
 
@@ -192,10 +194,8 @@ class ClientSecretView(AdminAPIView):
         body = serializers.SecretRotation(data=request.data)
         body.is_valid(raise_exception=True)
         if not clients.needs_secret(client):
-            return _error(
-                "invalid_request",
-                f"This client authenticates without a secret ({client.token_endpoint_auth_method}).",
-                400,
+            raise errors.InvalidRequest(
+                f"This client authenticates without a secret ({client.token_endpoint_auth_method})."
             )
         secret = clients.rotate_secret(
             client, overlap=timedelta(seconds=body.validated_data["overlap_seconds"])
@@ -313,7 +313,7 @@ class KeyRotationView(AdminAPIView):
         alg = body.validated_data.get("alg")
         enabled = conf.signing_algs()
         if alg and alg not in enabled:
-            return _error("invalid_request", f"alg: {alg} is not enabled here ({', '.join(enabled)})", 400)
+            raise errors.InvalidRequest(f"alg: {alg} is not enabled here ({', '.join(enabled)})")
         outcomes = [rotation.rotate(a) for a in ([alg] if alg else enabled)]
         log.info(
             "signing keys rotated through the API by %s: %s", self.caller(), [o.action for o in outcomes]

@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import conf, registration
+from .. import errors, registration
 
 
 def _bearer(request) -> str | None:
@@ -20,8 +20,9 @@ def _no_store(response: Response) -> Response:
 
 
 def _unauthorized(description: str) -> Response:
-    response = Response({"error": "invalid_token", "error_description": description}, status=401)
-    response["WWW-Authenticate"] = f'Bearer realm="{conf.issuer()}", error="invalid_token"'
+    error = errors.InvalidToken(description)
+    response = Response(error.as_json(), status=error.status)
+    response["WWW-Authenticate"] = errors.bearer_challenge(error)
     return _no_store(response)
 
 
@@ -32,13 +33,12 @@ class _RegistrationAPIView(APIView):
     def handle_exception(self, exc):
         # Malformed JSON or a wrong content type: the registration error format, not DRF's {"detail": ...}.
         if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
-            body = registration.RegistrationError("invalid_client_metadata", "the body must be a JSON object")
-            return _no_store(Response(body.as_json(), status=400))
-        if isinstance(exc, registration.RegistrationError):
-            return _no_store(Response(exc.as_json(), status=400))
+            exc = errors.InvalidClientMetadata("the body must be a JSON object")
         if isinstance(exc, exceptions.NotFound):
-            body = {"error": "invalid_request", "error_description": str(exc.detail)}
+            body = errors.InvalidRequest(str(exc.detail)).as_json()
             return _no_store(Response(body, status=404))
+        if isinstance(exc, errors.OAuthError):
+            return _no_store(Response(exc.as_json(), status=exc.status))
         return super().handle_exception(exc)
 
     def initial(self, request, *args, **kwargs):

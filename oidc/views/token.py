@@ -12,8 +12,9 @@ from oauth2_provider import views as dot_views
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.signals import app_authorized
 
+from .. import errors
+from ..dot_private import ISSUED_ACCESS_TOKEN
 from ..params import has_nul
-from ..validator import ISSUED_ACCESS_TOKEN
 
 
 def _malformed(request) -> bool:
@@ -31,11 +32,7 @@ def _malformed(request) -> bool:
 
 
 def _invalid_request() -> JsonResponse:
-    response = JsonResponse(
-        {"error": "invalid_request", "error_description": "Malformed request."}, status=400
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return errors.token_response(errors.InvalidRequest("Malformed request."))
 
 
 class TokenView(dot_views.TokenView):
@@ -46,7 +43,9 @@ class TokenView(dot_views.TokenView):
             return _invalid_request()
         return super().post(request, *args, **kwargs)
 
-    @method_decorator(sensitive_post_parameters("password", "client_secret", "code", "refresh_token", "code_verifier"))
+    @method_decorator(
+        sensitive_post_parameters("password", "client_secret", "code", "refresh_token", "code_verifier")
+    )
     def authorization_flow_token_response(self, request, *args, **kwargs):
         """django-oauth-toolkit's, minus its SELECT of the token just written: app_authorized gets the
         instance the validator saved."""

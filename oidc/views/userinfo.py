@@ -5,15 +5,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import bearer, claims, conf, subjects, tokens
-
-
-def _challenge(problem: bearer.BearerError) -> JsonResponse:
-    body = {"error": problem.error, "error_description": problem.description} if problem.error else {}
-    response = JsonResponse(body, status=problem.status)
-    response["WWW-Authenticate"] = problem.www_authenticate(conf.issuer())
-    return response
-
+from .. import bearer, claims, conf, errors, subjects, tokens
 
 # Claims about a person: never stored by a cache (RFC 9111 5.2.2.5). Set directly: never_cache's header
 # patching costs more than the rest of a userinfo response's headers together.
@@ -39,13 +31,15 @@ class UserInfoView(View):
     def respond(self, request):
         token, problem = bearer.extract(request)
         if problem is not None:
-            return _challenge(problem)
+            return errors.bearer_response(problem)
         access_token = bearer.lookup(token)
         if access_token is None or access_token.user is None:
-            return _challenge(bearer.INVALID)
+            return errors.bearer_response(errors.InvalidToken())
         scopes = access_token.scope.split()
         if "openid" not in scopes:
-            return _challenge(bearer.INSUFFICIENT)
+            return errors.bearer_response(
+                errors.InsufficientScope("The access token does not grant the openid scope.", scope="openid")
+            )
         client = access_token.application
         released = claims.for_userinfo(
             access_token.user,

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pytest
 
 from oidc import request_objects
-from oidc.authrequest import RequestError
+from oidc.constants import REQUEST_OBJECT_ALGS, REQUEST_OBJECT_SIGNING_ALGS
+from oidc.errors import OAuthError as RequestError
 from oidc.request_objects import LEEWAY, check_claims, check_outer, effective_params
 
 ISSUER = "https://id.example.com"
@@ -112,10 +113,10 @@ def test_core_6_1_response_type_and_openid_scope_also_outside():
 
 def test_registration_2_registered_alg_is_the_only_one_and_none_only_when_registered():
     assert request_objects.algorithms_for(SimpleNamespace(request_object_signing_alg="")) == (
-        request_objects.SIGNING_ALGS
+        REQUEST_OBJECT_SIGNING_ALGS
     )
-    assert "none" not in request_objects.SIGNING_ALGS
-    assert not any(alg.startswith("HS") for alg in request_objects.ALGS)  # RFC 8725 2.1
+    assert "none" not in REQUEST_OBJECT_SIGNING_ALGS
+    assert not any(alg.startswith("HS") for alg in REQUEST_OBJECT_ALGS)  # RFC 8725 2.1
     assert request_objects.algorithms_for(SimpleNamespace(request_object_signing_alg="ES256")) == ["ES256"]
     assert request_objects.algorithms_for(SimpleNamespace(request_object_signing_alg="none")) == ["none"]
     assert request_objects.algorithms_for(SimpleNamespace(request_object_signing_alg="HS256")) == []

@@ -3,7 +3,7 @@
 import datetime
 from types import SimpleNamespace
 
-from oidc import claims, errors, keys, pkce, responses
+from oidc import claims, keys, pkce, responses
 
 
 def test_rfc7638_3_1_thumbprint_example():
@@ -90,7 +90,7 @@ def test_rfc9700_4_8_2_pkce_downgrade_is_detected_both_ways():
 
 
 def test_response_params_keep_the_registered_query_and_use_fragment_for_tokens():
-    url = errors.add_response_params(
+    url = responses.add_response_params(
         "https://rp.example/cb?tenant=a", [("code", "c"), ("state", "s")], mode="query"
     )
     assert url == "https://rp.example/cb?tenant=a&code=c&state=s"

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from oidc import registration
 from oidc.clients import create_client, rotate_secret
-from oidc.models import AUTH_METHODS, GRANT_TYPES, Client
+from oidc.constants import AUTH_METHODS, GRANT_TYPE_NAMES
+from oidc.models import Client
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         create.add_argument("--name", required=True)
         create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
         create.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout")
-        create.add_argument("--grant-type", action="append", dest="grant_types", choices=list(GRANT_TYPES))
+        create.add_argument("--grant-type", action="append", dest="grant_types", choices=GRANT_TYPE_NAMES)
         create.add_argument(
             "--token-endpoint-auth-method", default="client_secret_basic", choices=AUTH_METHODS
         )

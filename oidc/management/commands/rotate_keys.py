@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oidc import conf, keys, rotation
+from oidc import conf, constants, keys, rotation
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--alg",
             action="append",
-            choices=keys.SUPPORTED_ALGS,
+            choices=constants.SIGNING_ALGS,
             help="Algorithm to rotate (repeatable; default: every enabled algorithm).",
         )
         parser.add_argument(
