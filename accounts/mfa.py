@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from oidc import keys
+from oidc import interface
 
 from .models import RecoveryCode, TOTPDevice
 
@@ -36,7 +36,9 @@ def new_totp_secret() -> str:
 
 
 def provisioning_uri(user, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email or user.get_username(), issuer_name=ISSUER_NAME)
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.email or user.get_username(), issuer_name=ISSUER_NAME
+    )
 
 
 def qr_svg(data: str) -> str:
@@ -65,7 +67,7 @@ def enable_totp(user, secret: str, *, used_step: int = 0) -> TOTPDevice:
     """used_step: the step of the code that proved the set-up, which cannot then sign in a second time."""
     TOTPDevice.objects.filter(user=user).delete()
     return TOTPDevice.objects.create(
-        user=user, secret_encrypted=keys.encrypt(secret.encode()), last_step=used_step
+        user=user, secret_encrypted=interface.encrypt_secret(secret.encode()), last_step=used_step
     )
 
 
@@ -75,7 +77,7 @@ def verify_totp(user, code: str, *, now: float | None = None) -> bool:
     device = TOTPDevice.objects.filter(user=user).first()
     if device is None:
         return False
-    step = totp_matches(keys.decrypt(device.secret_encrypted).decode(), code, now=now)
+    step = totp_matches(interface.decrypt_secret(device.secret_encrypted).decode(), code, now=now)
     if step is None:
         return False
     return TOTPDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step) == 1

@@ -166,7 +166,7 @@ class ClientAdmin(admin.ModelAdmin):
 
     def revoke_all_view(self, request, pk):
         client = self._changeable(request, pk)
-        counts = clients.revoke_all(client)
+        counts = clients.revoke_grants(client)
         self.message_user(request, f"Revoked for {client}: {counts}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:oidc_client_change", args=[client.pk]))
 
@@ -193,7 +193,7 @@ class ClientAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke all grants, tokens and consents of selected clients")
     def revoke_everything(self, request, queryset):
         for client in queryset:
-            self.message_user(request, f"Revoked for {client}: {clients.revoke_all(client)}.")
+            self.message_user(request, f"Revoked for {client}: {clients.revoke_grants(client)}.")
 
 
 @admin.register(InitialAccessToken)

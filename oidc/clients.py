@@ -17,7 +17,7 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import revoke_access_token
 
-from . import conf, fetch, keys
+from . import conf, constants, fetch, keys
 from .models import AccessToken, Client, Consent, Grant, RefreshToken
 
 
@@ -61,11 +61,7 @@ def create_client(
 
 
 def needs_secret(client: Client) -> bool:
-    return client.token_endpoint_auth_method in (
-        "client_secret_basic",
-        "client_secret_post",
-        "client_secret_jwt",
-    )
+    return client.token_endpoint_auth_method in constants.SECRET_AUTH_METHODS
 
 
 def issue_secret(client: Client) -> str:
@@ -166,10 +162,6 @@ def revoke_grants(client: Client, *, user=None) -> Revoked:
     codes, _ = Grant.objects.filter(**mine).delete()
     consents, _ = Consent.objects.filter(client=client, **({} if user is None else {"user": user})).delete()
     return Revoked(access, refresh, codes, consents)
-
-
-def revoke_all(client: Client) -> Revoked:
-    return revoke_grants(client)
 
 
 def quickstart(client: Client) -> str:

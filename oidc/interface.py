@@ -4,14 +4,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
+from django.db.models import Max
+from django.urls import reverse
+
+from . import claims, client_auth, conf, keys
+from .clients import revoke_grants
+from .metadata import web_url
+from .models import AccessToken, Client, Consent, RefreshToken
+
+
+def encrypt_secret(data: bytes) -> str:
+    """Encrypt a secret kept at rest (an authenticator app's seed) as Portico keeps its own keys."""
+    return keys.encrypt(data)
+
+
+def decrypt_secret(token: str) -> bytes:
+    return keys.decrypt(token)
+
 
 def client_for_next(next_url: str) -> dict | None:
     """The app a sign-in is for, when the login page was reached from an authorization request."""
-    from django.urls import reverse
-
-    from . import client_auth
-    from .metadata import web_url
-
     parts = urlsplit(next_url or "")
     if parts.path != reverse("oidc:authorize"):
         return None
@@ -41,12 +53,6 @@ class ConnectedApp:
 
 def connected_apps(user) -> list[ConnectedApp]:
     """The apps a person has let in (a remembered consent) or that still hold their tokens."""
-    from django.db.models import Max
-
-    from . import claims, conf
-    from .metadata import web_url
-    from .models import AccessToken, Client, Consent, RefreshToken
-
     consents = {c.client_id: c for c in Consent.objects.filter(user=user)}
     used = dict(
         AccessToken.objects.filter(user=user).values_list("application_id").annotate(last=Max("created"))
@@ -81,9 +87,6 @@ def connected_apps(user) -> list[ConnectedApp]:
 def remove_access(user, client_id: str) -> str | None:
     """ "Remove access": the consent is forgotten and every token and pending code the app holds for this
     person is revoked. Returns the app's name, or None when it had nothing."""
-    from .clients import revoke_grants
-    from .models import Client
-
     client = Client.objects.filter(client_id=client_id).first()
     if client is None:
         return None

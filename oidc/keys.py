@@ -75,9 +75,6 @@ def encrypt(data: bytes) -> str:
     return _fernet().encrypt(data).decode("ascii")
 
 
-encrypt_private_key = encrypt
-
-
 _UNDECRYPTABLE = (
     "A signing key cannot be decrypted: PORTICO_KEY_ENCRYPTION_KEY (or SECRET_KEY) changed without "
     "keeping the old value in the fallbacks. See docs/operations.md."
@@ -89,9 +86,6 @@ def decrypt(token: str) -> bytes:
         return _fernet().decrypt(token.encode("ascii"))
     except InvalidToken as exc:
         raise RuntimeError(_UNDECRYPTABLE) from exc
-
-
-decrypt_private_key = decrypt
 
 
 def reencrypt_private_key(token: str) -> str:
@@ -125,7 +119,7 @@ def create_signing_key(*, alg: str = "RS256", state: str = "active"):
         alg=alg,
         state=state,
         public_jwk=public,
-        private_key_encrypted=encrypt_private_key(pem),
+        private_key_encrypted=encrypt(pem),
         activated_at=now if state == "active" else None,
     )
 
@@ -171,9 +165,7 @@ class _KeyCache:
                 private = (
                     cached.private_key
                     if cached
-                    else serialization.load_pem_private_key(
-                        decrypt_private_key(row.private_key_encrypted), password=None
-                    )
+                    else serialization.load_pem_private_key(decrypt(row.private_key_encrypted), password=None)
                 )
                 cached = LoadedKey(row.kid, row.alg, row.state, private, row.public_jwk)
                 self._parsed[row.kid] = cached

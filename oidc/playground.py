@@ -86,6 +86,27 @@ def callback(request):
     return redirect("playground:home")
 
 
+def _verified_id_token(id_token: str, metadata: dict, pending: dict) -> dict:
+    """What a relying party checks (Core 3.1.3.7): signature from the JWKS, iss, aud, exp and the nonce."""
+    try:
+        signing_key = jwt.PyJWKClient(metadata["jwks_uri"], timeout=TIMEOUT).get_signing_key_from_jwt(
+            id_token
+        )
+        claims = jwt.decode(
+            id_token,
+            signing_key.key,
+            algorithms=metadata["id_token_signing_alg_values_supported"],
+            audience=CLIENT_ID,
+            issuer=metadata["issuer"],
+        )
+        if claims.get("nonce") != pending["nonce"]:
+            raise jwt.InvalidTokenError("nonce does not match")
+    except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+        return {"problem": f"The id_token did not verify: {exc}"}
+    header = json.dumps(jwt.get_unverified_header(id_token), indent=2)
+    return {"id_token_header": header, "id_token_claims": claims, "id_token_verified": True}
+
+
 def _redeem(code: str, pending: dict) -> dict:
     metadata = _discovery()
     status, token = _http_json(
@@ -108,25 +129,7 @@ def _redeem(code: str, pending: dict) -> dict:
             if k in token
         }
     )
-    out: dict = {"token_response": shown}
-    try:
-        signing_key = jwt.PyJWKClient(metadata["jwks_uri"], timeout=TIMEOUT).get_signing_key_from_jwt(
-            token["id_token"]
-        )
-        claims = jwt.decode(
-            token["id_token"],
-            signing_key.key,
-            algorithms=metadata["id_token_signing_alg_values_supported"],
-            audience=CLIENT_ID,
-            issuer=metadata["issuer"],
-        )
-        if claims.get("nonce") != pending["nonce"]:
-            raise jwt.InvalidTokenError("nonce does not match")
-        out["id_token_header"] = json.dumps(jwt.get_unverified_header(token["id_token"]), indent=2)
-        out["id_token_claims"] = claims
-        out["id_token_verified"] = True
-    except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
-        out["problem"] = f"The id_token did not verify: {exc}"
+    out: dict = {"token_response": shown, **_verified_id_token(token["id_token"], metadata, pending)}
     _, out["userinfo"] = _http_json(
         metadata["userinfo_endpoint"], headers={"Authorization": f"Bearer {token['access_token']}"}
     )

@@ -83,26 +83,7 @@ def apply_metadata(client: Client, data: Any) -> None:
         raise _invalid("the request body must be a JSON object")
     if _contains_nul(data):
         raise _invalid("metadata must not contain NUL characters")
-    for field in LISTS:
-        value = data.get(field, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v and " " not in v for v in value):
-            raise _invalid(f"{field} must be an array of URIs", field)
-        setattr(client, field, " ".join(value))
-    for field in STRINGS:
-        value = data.get(field, DEFAULTS.get(field, ""))
-        if not isinstance(value, str):
-            raise _invalid(f"{field} must be a string", field)
-        setattr(client, field, value)
-    for field in ARRAYS:
-        value = data.get(field, DEFAULTS.get(field, []))
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _invalid(f"{field} must be an array of strings", field)
-        setattr(client, field, value)
-    for field in BOOLEANS:
-        value = data.get(field, False)
-        if not isinstance(value, bool):
-            raise _invalid(f"{field} must be true or false", field)
-        setattr(client, field, value)
+    _apply_typed_members(client, data)
     max_age = data.get("default_max_age")
     if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
         raise _invalid("default_max_age must be a number of seconds, 0 or more")
@@ -123,6 +104,30 @@ def apply_metadata(client: Client, data: Any) -> None:
                 raise _invalid(f"{key} must be a non-empty string")
             localized[key.split("#", 1)[1]] = value
     client.client_name_localized = localized
+
+
+def _apply_typed_members(client: Client, data: dict) -> None:
+    """RFC 7591 2: URI lists, strings, string arrays and booleans, each checked for its JSON type."""
+    for field in LISTS:
+        value = data.get(field, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v and " " not in v for v in value):
+            raise _invalid(f"{field} must be an array of URIs", field)
+        setattr(client, field, " ".join(value))
+    for field in STRINGS:
+        value = data.get(field, DEFAULTS.get(field, ""))
+        if not isinstance(value, str):
+            raise _invalid(f"{field} must be a string", field)
+        setattr(client, field, value)
+    for field in ARRAYS:
+        value = data.get(field, DEFAULTS.get(field, []))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _invalid(f"{field} must be an array of strings", field)
+        setattr(client, field, value)
+    for field in BOOLEANS:
+        value = data.get(field, False)
+        if not isinstance(value, bool):
+            raise _invalid(f"{field} must be true or false", field)
+        setattr(client, field, value)
 
 
 def validate_client(client: Client) -> None:

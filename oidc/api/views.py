@@ -217,7 +217,7 @@ class ClientRevokeView(AdminAPIView):
     )
     def post(self, request, client_id):
         client = _client(client_id)
-        revoked = clients.revoke_all(client)
+        revoked = clients.revoke_grants(client)
         log.info("client %s: everything revoked through the API by %s", client.client_id, self.caller())
         return Response(serializers.Revoked(revoked).data)
 

@@ -142,7 +142,7 @@ def test_private_keys_are_encrypted_in_the_raw_row():
     assert len(rows) == 4
     for _kid, stored in rows:
         assert stored.startswith("gAAAAA")  # a Fernet token (version 0x80)
-        pem = keys.decrypt_private_key(stored).decode()
+        pem = keys.decrypt(stored).decode()
         assert "PRIVATE KEY" in pem and "PRIVATE" not in stored
         body = [line for line in pem.splitlines() if not line.startswith("-----")]
         assert not any(line in stored for line in body)  # no PEM/DER material in the clear

@@ -36,7 +36,7 @@ def private_key_material() -> list[str]:
     """Base64 lines of every private key PEM, as a thief would look for them."""
     lines = []
     for row in SigningKey.objects.all():
-        pem = keys.decrypt_private_key(row.private_key_encrypted).decode()
+        pem = keys.decrypt(row.private_key_encrypted).decode()
         lines += [line for line in pem.splitlines() if line and not line.startswith("-----")]
     return lines
 
