@@ -111,6 +111,33 @@ def _candidate_keys(client: Client, header: dict, *, refresh: bool) -> list:
     return clients.public_keys(client, alg=header["alg"], kid=header.get("kid"), refresh=refresh)
 
 
+def _verified_claims(assertion: str, client: Client, header: dict, endpoint: str) -> dict | None:
+    """RFC 7523 3: signature, iss, sub, aud and exp checked with the client's keys; a jwks_uri is fetched
+    again once (rate-limited) when no key verifies, since only a jwks_uri can have changed."""
+    method = client.token_endpoint_auth_method
+    for refresh in (False, True):
+        try:
+            candidates = _candidate_keys(client, header, refresh=refresh)
+        except fetch.FetchError:
+            return None
+        for key in candidates:
+            try:
+                return jwt.decode(
+                    assertion,
+                    key,
+                    algorithms=[header["alg"]],
+                    audience=audiences(endpoint),
+                    issuer=client.client_id,
+                    leeway=LEEWAY,
+                    options={"require": ["iss", "sub", "aud", "exp", "jti"]},
+                )
+            except jwt.InvalidTokenError:
+                continue
+        if method != "private_key_jwt" or not client.jwks_uri:
+            break
+    return None
+
+
 def verify_assertion(assertion: str, *, claimed_client_id: str | None, endpoint: str = "") -> Client | None:
     try:
         header = jwt.get_unverified_header(assertion)
@@ -134,28 +161,7 @@ def verify_assertion(assertion: str, *, claimed_client_id: str | None, endpoint:
     )
     if header.get("alg") not in allowed:
         return None  # also refuses "none" and algorithm confusion between HMAC and public keys
-    claims = None
-    for refresh in (False, True):
-        try:
-            candidates = _candidate_keys(client, header, refresh=refresh)
-        except fetch.FetchError:
-            return None
-        for key in candidates:
-            try:
-                claims = jwt.decode(
-                    assertion,
-                    key,
-                    algorithms=[header["alg"]],
-                    audience=audiences(endpoint),
-                    issuer=client_id,
-                    leeway=LEEWAY,
-                    options={"require": ["iss", "sub", "aud", "exp", "jti"]},
-                )
-                break
-            except jwt.InvalidTokenError:
-                continue
-        if claims is not None or method != "private_key_jwt" or not client.jwks_uri:
-            break  # only a jwks_uri can have changed: refetch once (rate-limited) on failure
+    claims = _verified_claims(assertion, client, header, endpoint)
     if claims is None:
         return None
     expires = datetime.fromtimestamp(claims["exp"], tz=UTC)
