@@ -40,7 +40,7 @@ def _max_age(value: str | None, default: int | None) -> int | None:
     """Core 3.1.2.1: a request's max_age overrides the client's registered default_max_age."""
     if value is None or value == "":
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
         raise errors.InvalidRequest("max_age must be a non-negative number of seconds")
     return int(value)
 
@@ -108,6 +108,9 @@ def offline_access(scopes: list[str], request: AuthRequest, *, response_type: st
         return scopes
     allowed = "code" in response_type.split() and ("consent" in request.prompt or client.skip_authorization)
     return scopes if allowed else [s for s in scopes if s != "offline_access"]
+
+
+MAX_NONCE = 255  # the Grant.nonce column
 
 
 # ---- what the request needs ----------------------------------------------------------------------------

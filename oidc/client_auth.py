@@ -8,7 +8,6 @@ each assertion's jti is recorded under a unique constraint so it is accepted onc
 """
 
 import base64
-import binascii
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote_plus, urlsplit
 
@@ -34,7 +33,7 @@ def _basic_credentials(request) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, non-ASCII, or not UTF-8
         return ("", "")
     client_id, sep, secret = decoded.partition(":")
     return (unquote_plus(client_id), unquote_plus(secret)) if sep else ("", "")

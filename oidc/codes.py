@@ -14,6 +14,9 @@ from .prepared import PreparedLookup
 from .secrets import digest
 from .sign_in import SignInContext
 
+# On oauthlib's request: whether the authorization request itself named its redirect_uri (RFC 6749 4.1.3).
+REDIRECT_URI_SENT = "portico_redirect_uri_sent"
+
 # An authorization code's row, with its user, by the digest of the code.
 _GRANT_BY_DIGEST = PreparedLookup(
     lambda code: Grant.objects.select_related("user").filter(code=code).order_by()[:1]
@@ -37,7 +40,8 @@ def save(code: str, request, *, resources: list[str]) -> Grant:
         user=request.user,
         code=digest(code),
         expires=timezone.now() + timedelta(seconds=conf.code_ttl()),
-        redirect_uri=request.redirect_uri,
+        # "" when the authorization request relied on the registered default (RFC 6749 3.1.2.3).
+        redirect_uri=request.redirect_uri if getattr(request, REDIRECT_URI_SENT, True) else "",
         scope=" ".join(request.scopes),
         code_challenge=request.code_challenge or "",
         code_challenge_method=request.code_challenge_method or "",
@@ -85,12 +89,21 @@ def revoke_tokens_from(grant: Grant) -> None:
             revoke_access_token(access_token)
 
 
+def _same_redirect_uri(grant: Grant, redirect_uri: str | None, client, *, omitted: bool) -> bool:
+    """RFC 6749 4.1.3: REQUIRED if the authorization request included it, and then identical; otherwise
+    optional (and then one of the client's registered URIs)."""
+    if grant.redirect_uri:
+        return not omitted and redirect_uri == grant.redirect_uri
+    return omitted or (redirect_uri is not None and client.redirect_uri_allowed(redirect_uri))
+
+
 def confirm_redirect_uri(code: str, redirect_uri: str | None, client, request) -> bool:
-    """RFC 6749 4.1.3: identical to the redirect_uri of the authorization request."""
+    """RFC 6749 4.1.3: the token request's redirect_uri against the authorization request's."""
     grant = find(code, request) if request is not None else None
     if grant is None:
         grant = Grant.objects.filter(code=digest(code), application=client).first()
-    if grant is None or redirect_uri is None or grant.redirect_uri != redirect_uri:
+    omitted = bool(getattr(request, "using_default_redirect_uri", False)) or redirect_uri is None
+    if grant is None or not _same_redirect_uri(grant, redirect_uri, client, omitted=omitted):
         # RFC 6749 5.2 names this invalid_grant (oauthlib would answer invalid_request).
         error = errors.InvalidGrant("redirect_uri does not match the one in the authorization request")
         raise error.to_oauthlib(request)

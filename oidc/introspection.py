@@ -33,6 +33,15 @@ def _refresh_token(checksum: str) -> RefreshToken | None:
     return token
 
 
+def _may_see(found: Any, kind: str, caller: Client) -> bool:
+    """RFC 7662 4: a client sees its own tokens; a resource server (can_introspect) sees access tokens. A
+    refresh token is never presented to a resource server (RFC 6749 1.5), so to any caller but its own
+    client it is inactive, lest a resource server accept it as an access token."""
+    if found.application_id == caller.pk:
+        return True
+    return caller.can_introspect and kind == "access_token"
+
+
 def describe(token: str, hint: str | None, caller: Client | None) -> dict[str, Any] | None:
     if caller is None or caller.is_public:
         return None
@@ -47,7 +56,7 @@ def describe(token: str, hint: str | None, caller: Client | None) -> dict[str, A
         if found is not None:
             kind = candidate
             break
-    if found is None or (found.application_id != caller.pk and not caller.can_introspect):
+    if found is None or not _may_see(found, kind, caller):
         return None
     client = found.application
     claims: dict[str, Any] = {

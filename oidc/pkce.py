@@ -1,7 +1,16 @@
 """RFC 7636 PKCE policy. Only S256 is accepted (RFC 9700 2.1.1: plain offers no protection when the
 authorization request leaks)."""
 
+import re
+
 SUPPORTED_METHODS = ["S256"]
+# RFC 7636 4.1 / 4.2: 43-128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".
+_WELL_FORMED = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+
+
+def is_well_formed(value: str) -> bool:
+    """RFC 7636 4.1 (code_verifier) and 4.2 (code_challenge): length and character set."""
+    return _WELL_FORMED.fullmatch(value) is not None
 
 
 def is_required(client) -> bool:

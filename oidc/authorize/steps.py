@@ -14,25 +14,51 @@ from .. import (
     authrequest,
     claims,
     client_auth,
+    codes,
     conf,
     consent,
     errors,
+    params,
+    pkce,
     request_objects,
     resources,
     responses,
     tokens,
 )
 from ..models import Client
-from ..params import has_nul
 from . import interaction
 from .pipeline import Authorization
 from .resume import resumed
 
 
 def refuse_malformed(a: Authorization) -> None:
-    """NUL bytes are never valid in OAuth parameters: nothing in the request is trusted, redirect_uri included."""
-    if has_nul(a.http.POST if a.http.method == "POST" else a.http.GET):
+    """NUL bytes and broken form encoding are never valid (RFC 6749 Appendix B): nothing in the request is
+    trusted, redirect_uri included, so the person sees a page."""
+    source = a.http.POST if a.http.method == "POST" else a.http.GET
+    if params.has_nul(source) or params.undecodable_query(a.http.META.get("QUERY_STRING", "")):
         raise errors.InvalidRequest("Malformed request.", redirectable=False)
+
+
+def refuse_repeated_parameters(a: Authorization) -> None:
+    """RFC 6749 3.1: parameters MUST NOT be included more than once (a registered target exists by now)."""
+    repeated = params.repeated(a.http.POST if a.http.method == "POST" else a.http.GET)
+    if repeated:
+        raise errors.InvalidRequest(f"Parameters must not be repeated (RFC 6749 3.1): {', '.join(repeated)}.")
+
+
+def check_code_challenge(a: Authorization) -> None:
+    """RFC 7636 4.2: a code_challenge is 43 to 128 unreserved characters (a base64url SHA-256 is 43)."""
+    challenge = a.credentials.get("code_challenge") or a.params.get("code_challenge")
+    if challenge and not pkce.is_well_formed(challenge):
+        raise errors.InvalidRequest(
+            "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 4.2)."
+        )
+
+
+def check_nonce(a: Authorization) -> None:
+    """Core 3.1.2.1: nonce is an opaque string; Portico keeps up to 255 characters of it with the code."""
+    if len(a.params.get("nonce", "")) > authrequest.MAX_NONCE:
+        raise errors.InvalidRequest(f"nonce must be at most {authrequest.MAX_NONCE} characters.")
 
 
 def apply_request_object(a: Authorization) -> None:
@@ -82,6 +108,7 @@ def validate_with_oauthlib(a: Authorization) -> None:
     if not isinstance(client, Client) or client.client_id != credentials["client_id"]:
         client = Client.objects.get(client_id=credentials["client_id"])
     credentials["response_mode"] = a.params.get("response_mode") or None
+    credentials[codes.REDIRECT_URI_SENT] = bool(a.params.get("redirect_uri"))  # RFC 6749 4.1.3 at /token
     a.client, a.scopes, a.credentials = client, scopes, credentials
     a.target = interaction.target_for(client, credentials)
 
@@ -167,6 +194,9 @@ STEPS = (
     refuse_malformed,
     apply_request_object,
     validate_with_oauthlib,
+    refuse_repeated_parameters,
+    check_code_challenge,
+    check_nonce,
     check_resources,
     check_response_mode,
     refuse_request_uri,

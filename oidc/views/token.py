@@ -1,8 +1,5 @@
 """Token and revocation endpoints: django-oauth-toolkit's views, driven by PorticoValidator."""
 
-import base64
-import binascii
-
 from django.http import HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -12,35 +9,51 @@ from oauth2_provider import views as dot_views
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.signals import app_authorized
 
-from .. import errors
+from .. import errors, params
+from ..constants import GRANT_TYPE_NAMES
 from ..dot_private import ISSUED_ACCESS_TOKEN
-from ..params import has_nul
+
+# Grants the token endpoint answers (implicit has no token request, RFC 6749 4.2).
+TOKEN_GRANT_TYPES = frozenset(GRANT_TYPE_NAMES) - {"implicit"}
 
 
-def _malformed(request) -> bool:
-    """NUL bytes anywhere in the parameters or the Basic credentials: refused before any database lookup."""
-    if has_nul(request.POST):
-        return True
-    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(credentials)
-        except binascii.Error:
-            return False
-        return b"\x00" in decoded or b"%00" in decoded
-    return False
+def _refusal(request) -> errors.OAuthError | None:
+    """What makes a request to the token endpoint family malformed, found before any database lookup."""
+    problem = params.form_charset_problem(request)
+    if problem:
+        return errors.InvalidRequest(problem)
+    basic = params.basic_credentials(request.META.get("HTTP_AUTHORIZATION", "")) or b""
+    if params.has_nul(request.POST) or b"\x00" in basic or b"%00" in basic:
+        return errors.InvalidRequest("Malformed request.")
+    repeated = params.repeated(request.POST)
+    if repeated:
+        return errors.InvalidRequest(
+            f"Parameters must not be repeated (RFC 6749 3.2): {', '.join(repeated)}."
+        )
+    return None
 
 
-def _invalid_request() -> JsonResponse:
-    return errors.token_response(errors.InvalidRequest("Malformed request."))
+def _refused(request, error: errors.OAuthError) -> JsonResponse:
+    return errors.token_response(
+        error, basic_auth=request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic")
+    )
+
+
+def _unsupported_grant(request) -> errors.OAuthError | None:
+    """RFC 6749 5.2: a grant type this server does not offer (before oauthlib looks for its parameters)."""
+    grant_type = request.POST.get("grant_type", "")
+    if grant_type and grant_type not in TOKEN_GRANT_TYPES:
+        return errors.UnsupportedGrantType(f"grant_type {grant_type[:100]} is not supported here.")
+    return None
 
 
 class TokenView(dot_views.TokenView):
     """RFC 6749 3.2 / Core 3.1.3. Client authentication, code redemption and id_token in the validator."""
 
     def post(self, request, *args, **kwargs):
-        if _malformed(request):
-            return _invalid_request()
+        error = _refusal(request) or _unsupported_grant(request)
+        if error is not None:
+            return _refused(request, error)
         return super().post(request, *args, **kwargs)
 
     @method_decorator(
@@ -66,8 +79,9 @@ class RevokeView(dot_views.RevokeTokenView):
     """RFC 7009."""
 
     def post(self, request, *args, **kwargs):
-        if _malformed(request):
-            return _invalid_request()
+        error = _refusal(request)
+        if error is not None:
+            return _refused(request, error)
         return super().post(request, *args, **kwargs)
 
 
@@ -79,8 +93,9 @@ class IntrospectView(View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        if _malformed(request):
-            return _invalid_request()
+        error = _refusal(request)
+        if error is not None:
+            return _refused(request, error)
         core = get_oauthlib_core()
         uri, method, body, headers = core._extract_params(request)
         headers, body, status = core.server.create_introspect_response(uri, method, body, headers)
