@@ -129,11 +129,16 @@ class _Deadline:
         self._timer.cancel()
 
 
+def fetchable_schemes() -> tuple[str, ...]:
+    """https; http too while the issuer itself is plain http (development). One rule for every client
+    document (jwks_uri, sector_identifier_uri), at registration as at fetch time."""
+    return ("https",) if conf.issuer().startswith("https://") else ("https", "http")
+
+
 def _target(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path and query) of a URL that may be fetched."""
     parts = urlsplit(url)
-    allowed = ("https",) if conf.issuer().startswith("https://") else ("https", "http")
-    if parts.scheme not in allowed or not parts.hostname:
+    if parts.scheme not in fetchable_schemes() or not parts.hostname:
         raise FetchError("only https URLs are fetched")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import conf
+from . import conf, fetch
 
 if TYPE_CHECKING:
     from .models import Client
@@ -30,8 +30,8 @@ HTTPS_ONLY = (
     "policy_uri",
     "tos_uri",
     "initiate_login_uri",
-    "sector_identifier_uri",
 )
+FETCHED = ("jwks_uri", "sector_identifier_uri")  # documents Portico fetches: oidc/fetch.py's scheme rule
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _LOOPBACK_HOSTS = {"127.0.0.1", "::1"}
@@ -74,11 +74,11 @@ def _redirect_problems(uri: str, *, native: bool) -> list[str]:
     return problems
 
 
-def _https_problems(field: str, uri: str) -> list[str]:
+def _https_problems(field: str, uri: str, *, schemes: tuple[str, ...] = ("https",)) -> list[str]:
     if not uri:
         return []
     parts = urlsplit(uri)
-    if parts.scheme != "https" or not parts.hostname:
+    if parts.scheme not in schemes or not parts.hostname:
         return [f"{field} must be an https URL"]
     return []
 
@@ -99,11 +99,9 @@ def _jwks_problems(jwks: Any) -> list[str]:
 
 def _sector_problems(uri: str, redirect_uris: list[str]) -> list[str]:
     """OIDC Registration 5: the sector identifier document is a JSON array holding every redirect URI."""
-    from .fetch import FetchError, fetch_json
-
     try:
-        listed = fetch_json(uri, expect=list)
-    except FetchError as exc:
+        listed = fetch.fetch_json(uri, expect=list)
+    except fetch.FetchError as exc:
         return [f"could not be used: {exc}"]
     missing = [r for r in redirect_uris if r not in listed]
     return [f"the document does not list these redirect URIs: {' '.join(missing)}"] if missing else []
@@ -167,10 +165,9 @@ def problems(client: "Client") -> dict[str, list[str]]:
     if client.jwks:
         for message in _jwks_problems(client.jwks):
             add("jwks", message)
-    if client.jwks_uri:
-        scheme = urlsplit(client.jwks_uri).scheme
-        if scheme != "https" and (_production() or scheme != "http"):
-            add("jwks_uri", "jwks_uri must be an https URL")
+    for field in FETCHED:  # a document Portico fetches: at a URL it would fetch (http only in development)
+        for message in _https_problems(field, getattr(client, field), schemes=fetch.fetchable_schemes()):
+            add(field, message)
     signing_alg = client.token_endpoint_auth_signing_alg
     if signing_alg and signing_alg not in ASSERTION_ALGS.get(method, []):
         add(
