@@ -130,3 +130,30 @@ def test_a_jwks_uri_that_drips_is_cut_off_at_the_fetch_deadline(
         "error_description": f"the client's keys could not be fetched: fetching {server.url} took longer than 1 s",
     }
     assert server.done.wait(10) and server.outcomes == ["client hung up"]
+
+
+@pytest.mark.parametrize("path", ["/introspect", "/revoke"])
+def test_introspection_and_revocation_refuse_a_huge_exp_the_same_way(
+    live_server, issuer_at, make_client, jwks_server, rp_key, path
+):
+    issuer = issuer_at(live_server.url)
+    private, jwks = rp_key
+    rp, _ = make_client(
+        auth_method="private_key_jwt", grant_types=["client_credentials"], jwks_uri=jwks_server("/jwks", jwks)
+    )
+    assertion = _assertion(private, rp.client_id, issuer + path, exp=2**80)
+    response = requests.post(
+        issuer + path,
+        data={
+            "token": "anything",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "invalid_client",
+        "error_description": "client_assertion expires too far in the future (at most an hour)",
+    }
+    assert jwks_server.seen == []
