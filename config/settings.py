@@ -70,6 +70,12 @@ if PORTICO_REGISTRATION not in ("off", "token", "open"):
     raise ImproperlyConfigured("PORTICO_REGISTRATION must be off, token or open.")
 # Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
 PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
+# Fetches of client documents triggered by unauthenticated requests: the whole fetch ends after this many
+# seconds, a failed URL is not fetched again for PORTICO_FETCH_FAILURE_TTL seconds, and a process runs at most
+# PORTICO_FETCH_PER_HOST fetches to one host at a time (the others fail at once instead of waiting).
+PORTICO_FETCH_DEADLINE = float(os.environ.get("PORTICO_FETCH_DEADLINE", "4"))
+PORTICO_FETCH_FAILURE_TTL = int(os.environ.get("PORTICO_FETCH_FAILURE_TTL", "60"))
+PORTICO_FETCH_PER_HOST = int(os.environ.get("PORTICO_FETCH_PER_HOST", "2"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,15 +5,24 @@ Exactly one method per request (RFC 6749 2.3), and it must be the one the client
 (token_endpoint_auth_method). Secrets are compared as keyed digests in constant time; JWT assertions are
 verified with pyjwt against the client's secret (client_secret_jwt) or public keys (private_key_jwt), and
 each assertion's jti is recorded under a unique constraint so it is accepted once.
+
+A client_assertion arrives before anything is authenticated, and verifying it may fetch the client's
+jwks_uri. So every check that needs no key (well-formed JWT, iss = sub = a known active client using a JWT
+method, an acceptable aud, a numeric exp that has not passed and is not far off, an allowed alg) is made
+first, and a refused assertion is answered invalid_client with the reason (never a fetch, never a 500).
 """
 
 import base64
+import math
+import time
 from datetime import UTC, datetime, timedelta
+from typing import TypeGuard
 from urllib.parse import unquote_plus, urlsplit
 
 import jwt
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from oauthlib.oauth2.rfc6749.errors import InvalidClientError
 
 from . import clients, conf, fetch
 from .constants import ASSERTION_ALGS
@@ -23,6 +32,11 @@ from .prepared import PreparedLookup
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 LEEWAY = 30
 MAX_ASSERTION_LIFETIME = timedelta(hours=1, minutes=5)  # bounds how long a jti must be remembered
+
+
+class AssertionRejected(Exception):
+    """A client_assertion that does not authenticate its client; the message says why (invalid_client's
+    error_description, RFC 6749 5.2)."""
 
 
 def _basic_credentials(request) -> tuple[str, str] | None:
@@ -81,9 +95,12 @@ def authenticate(request) -> Client | None:
     else:
         if _param(request, "client_assertion_type") != ASSERTION_TYPE:
             return None
-        return verify_assertion(
-            assertion or "", claimed_client_id=body_client_id, endpoint=_endpoint(request)
-        )
+        try:
+            return verify_assertion(
+                assertion or "", claimed_client_id=body_client_id, endpoint=_endpoint(request)
+            )
+        except AssertionRejected as exc:
+            raise InvalidClientError(description=str(exc), request=request) from exc
     client = active_client(client_id)
     if client is None or client.token_endpoint_auth_method != method:
         return None
@@ -110,15 +127,75 @@ def _candidate_keys(client: Client, header: dict, *, refresh: bool) -> list:
     return clients.public_keys(client, alg=header["alg"], kid=header.get("kid"), refresh=refresh)
 
 
-def _verified_claims(assertion: str, client: Client, header: dict, endpoint: str) -> dict | None:
-    """RFC 7523 3: signature, iss, sub, aud and exp checked with the client's keys; a jwks_uri is fetched
-    again once (rate-limited) when no key verifies, since only a jwks_uri can have changed."""
-    method = client.token_endpoint_auth_method
+def _parse(assertion: str) -> tuple[dict, dict]:
+    """The header and claims, unverified."""
+    try:
+        header = jwt.get_unverified_header(assertion)
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise AssertionRejected("client_assertion is not a signed JWT (RFC 7523 2.2)") from exc
+    return header, claims
+
+
+def _numeric_date(value: object) -> TypeGuard[int | float]:
+    """RFC 7519 2: a number of seconds (not a string, not a boolean, not infinite)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_claims(claims: dict, *, endpoint: str, now: float) -> str:
+    """RFC 7523 3 items 1-4 and 7, without the signature: returns the client_id the assertion names."""
+    client_id = claims.get("iss")
+    if not isinstance(client_id, str) or not client_id or claims.get("sub") != client_id:
+        raise AssertionRejected("iss and sub of client_assertion must both be the client_id (RFC 7523 3)")
+    aud = claims.get("aud")
+    named = aud if isinstance(aud, list) else [aud]
+    if not set(audiences(endpoint)) & {aud for aud in named if isinstance(aud, str)}:
+        raise AssertionRejected(
+            "aud of client_assertion must be this issuer or its token endpoint (RFC 7523 3)"
+        )
+    exp = claims.get("exp")
+    if not _numeric_date(exp):
+        raise AssertionRejected(
+            "client_assertion needs exp, a number of seconds (RFC 7523 3, RFC 7519 4.1.4)"
+        )
+    if now >= exp + LEEWAY:
+        raise AssertionRejected("client_assertion has expired (RFC 7519 4.1.4)")
+    if exp - now > MAX_ASSERTION_LIFETIME.total_seconds():
+        raise AssertionRejected("client_assertion expires too far in the future (at most an hour)")
+    if any(name in claims and not _numeric_date(claims[name]) for name in ("nbf", "iat")):
+        raise AssertionRejected("nbf and iat of client_assertion must be numbers of seconds (RFC 7519 2)")
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        raise AssertionRejected("client_assertion needs jti, a string (RFC 7523 3)")
+    return client_id
+
+
+def _assertion_client(client_id: str, *, claimed_client_id: str | None, alg) -> Client:
+    """The active client the assertion names, registered for a JWT method that allows `alg`."""
+    if claimed_client_id and claimed_client_id != client_id:
+        raise AssertionRejected("client_id is not the iss of client_assertion (RFC 7523 3)")
+    client = active_client(client_id)
+    method = client.token_endpoint_auth_method if client else ""
+    if client is None or method not in ASSERTION_ALGS:
+        raise AssertionRejected(
+            "client_assertion does not name an active client that authenticates with JWTs"
+        )
+    registered = client.token_endpoint_auth_signing_alg
+    allowed = [registered] if registered else ASSERTION_ALGS[method]
+    if alg not in allowed:  # also refuses "none" and algorithm confusion between HMAC and public keys
+        raise AssertionRejected(
+            f"client_assertion must be signed with {' or '.join(allowed)} (Registration 2)"
+        )
+    return client
+
+
+def _verified(assertion: str, client: Client, header: dict, *, endpoint: str) -> dict:
+    """The claims once the signature verifies with one of the client's keys (a jwks_uri is refetched once,
+    rate-limited, when none does: the client may have rotated its keys)."""
     for refresh in (False, True):
         try:
             candidates = _candidate_keys(client, header, refresh=refresh)
-        except fetch.FetchError:
-            return None
+        except fetch.FetchError as exc:
+            raise AssertionRejected(f"the client's keys could not be fetched: {exc}") from exc
         for key in candidates:
             try:
                 return jwt.decode(
@@ -132,43 +209,23 @@ def _verified_claims(assertion: str, client: Client, header: dict, endpoint: str
                 )
             except jwt.InvalidTokenError:
                 continue
-        if method != "private_key_jwt" or not client.jwks_uri:
+        if client.token_endpoint_auth_method != "private_key_jwt" or not client.jwks_uri:
             break
-    return None
+    raise AssertionRejected("client_assertion does not verify with the client's keys")
 
 
-def verify_assertion(assertion: str, *, claimed_client_id: str | None, endpoint: str = "") -> Client | None:
-    try:
-        header = jwt.get_unverified_header(assertion)
-        unverified = jwt.decode(assertion, options={"verify_signature": False})
-    except jwt.InvalidTokenError:
-        return None
-    client_id = unverified.get("iss")
-    # RFC 7523 3 items 1-2: iss and sub are both the client_id.
-    if not isinstance(client_id, str) or unverified.get("sub") != client_id:
-        return None
-    if claimed_client_id and claimed_client_id != client_id:
-        return None
-    client = active_client(client_id)
-    method = client.token_endpoint_auth_method if client else ""
-    if client is None or method not in ASSERTION_ALGS:
-        return None
-    allowed = (
-        [client.token_endpoint_auth_signing_alg]
-        if client.token_endpoint_auth_signing_alg
-        else ASSERTION_ALGS[method]
-    )
-    if header.get("alg") not in allowed:
-        return None  # also refuses "none" and algorithm confusion between HMAC and public keys
-    claims = _verified_claims(assertion, client, header, endpoint)
-    if claims is None:
-        return None
+def verify_assertion(
+    assertion: str, *, claimed_client_id: str | None, endpoint: str = "", now: float | None = None
+) -> Client:
+    """The client a client_assertion authenticates (RFC 7523 3), or AssertionRejected."""
+    header, unverified = _parse(assertion)
+    client_id = _check_claims(unverified, endpoint=endpoint, now=time.time() if now is None else now)
+    client = _assertion_client(client_id, claimed_client_id=claimed_client_id, alg=header.get("alg"))
+    claims = _verified(assertion, client, header, endpoint=endpoint)
     expires = datetime.fromtimestamp(claims["exp"], tz=UTC)
-    if expires - datetime.now(tz=UTC) > MAX_ASSERTION_LIFETIME:
-        return None
     try:
         with transaction.atomic():
-            ClientAssertion.objects.create(client=client, jti=str(claims["jti"])[:255], expires=expires)
+            ClientAssertion.objects.create(client=client, jti=claims["jti"][:255], expires=expires)
     except IntegrityError:
-        return None  # RFC 7523 3 item 7: a jti is used once
+        raise AssertionRejected("client_assertion was already used (RFC 7523 3)") from None
     return client

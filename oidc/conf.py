@@ -60,3 +60,18 @@ def refresh_token_ttl() -> int:
 
 def registration_mode() -> str:
     return settings.PORTICO_REGISTRATION
+
+
+def fetch_deadline() -> float:
+    """Seconds a whole fetch of a client document may take (connect, TLS, headers and body together)."""
+    return settings.PORTICO_FETCH_DEADLINE
+
+
+def fetch_failure_ttl() -> int:
+    """Seconds a URL that could not be fetched is answered from the failure cache instead of fetched."""
+    return settings.PORTICO_FETCH_FAILURE_TTL
+
+
+def fetch_per_host() -> int:
+    """Fetches one process runs at once to a single host."""
+    return settings.PORTICO_FETCH_PER_HOST

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import conf, constants, redirect_uris
-from .fetch import FetchError, fetch_json
+from . import conf, constants, fetch, redirect_uris
 
 HTTPS_ONLY = (
     "logo_uri",
@@ -20,8 +19,8 @@ HTTPS_ONLY = (
     "policy_uri",
     "tos_uri",
     "initiate_login_uri",
-    "sector_identifier_uri",
 )
+FETCHED = ("jwks_uri", "sector_identifier_uri")  # documents Portico fetches: oidc/fetch.py's scheme rule
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
@@ -61,11 +60,11 @@ def _redirect_problems(uri: str, *, native: bool) -> list[str]:
     return problems
 
 
-def _https_problems(field: str, uri: str) -> list[str]:
+def _https_problems(field: str, uri: str, *, schemes: tuple[str, ...] = ("https",)) -> list[str]:
     if not uri:
         return []
     parts = urlsplit(uri)
-    if parts.scheme != "https" or not parts.hostname:
+    if parts.scheme not in schemes or not parts.hostname:
         return [f"{field} must be an https URL"]
     return []
 
@@ -87,8 +86,8 @@ def _jwks_problems(jwks: Any) -> list[str]:
 def _sector_problems(uri: str, redirect_uris: list[str]) -> list[str]:
     """OIDC Registration 5: the sector identifier document is a JSON array holding every redirect URI."""
     try:
-        listed = fetch_json(uri, expect=list)
-    except FetchError as exc:
+        listed = fetch.fetch_json(uri, expect=list)
+    except fetch.FetchError as exc:
         return [f"could not be used: {exc}"]
     missing = [r for r in redirect_uris if r not in listed]
     return [f"the document does not list these redirect URIs: {' '.join(missing)}"] if missing else []
@@ -155,8 +154,9 @@ def _key_rules(client: Any, add: Add) -> None:
     if client.jwks:
         for message in _jwks_problems(client.jwks):
             add("jwks", message)
-    if client.jwks_uri and not _fetchable(client.jwks_uri):
-        add("jwks_uri", "jwks_uri must be an https URL")
+    for field in FETCHED:  # a document Portico fetches: at a URL it would fetch (http only in development)
+        for message in _https_problems(field, getattr(client, field), schemes=fetch.fetchable_schemes()):
+            add(field, message)
     for field in ("id_token_signed_response_alg", "userinfo_signed_response_alg"):
         alg = getattr(client, field)
         if alg and alg not in conf.signing_algs():
@@ -165,12 +165,6 @@ def _key_rules(client: Any, add: Add) -> None:
     alg = client.request_object_signing_alg
     if alg and alg not in constants.REQUEST_OBJECT_ALGS:
         add("request_object_signing_alg", f"supported: {', '.join(constants.REQUEST_OBJECT_ALGS)}")
-
-
-def _fetchable(uri: str) -> bool:
-    """Documents Portico fetches (jwks_uri, sector_identifier_uri): https, or http in development."""
-    scheme = urlsplit(uri).scheme
-    return scheme == "https" or (scheme == "http" and not _production())
 
 
 def _web_page_rules(client: Any, add: Add) -> None:
@@ -182,7 +176,7 @@ def _web_page_rules(client: Any, add: Add) -> None:
         uri = getattr(client, field)
         if uri and "#" in uri:
             add(field, "must not contain a fragment")
-        if uri and not _fetchable(uri):
+        if uri and urlsplit(uri).scheme not in fetch.fetchable_schemes():
             add(field, "must be an https URL")
 
 

@@ -1,9 +1,11 @@
 """Request objects passed by value (Core 6.1, RFC 9101): a JWT holding the authorization request parameters,
-signed with one of the client's registered keys, or unsigned ("none") only when the client registered that.
+signed with one of the client's registered keys, or unsigned ("none") unless the client registered a
+signing algorithm.
 
-The signature is verified with pyjwt against the client's jwks or jwks_uri (fetched as for private_key_jwt);
-the claims are checked here with `now` as a parameter; the parameters inside win over those outside (Core
-6.3.3). request_uri (Core 6.2) is not supported: it would make the provider fetch client-chosen URLs on every
+The claims are checked here with `now` as a parameter, before any key is fetched (the request is not
+authenticated yet: a malformed or stale object must not make Portico fetch a jwks_uri); then the signature
+is verified with pyjwt against the client's jwks or jwks_uri (fetched as for private_key_jwt). The
+parameters inside win over those outside (Core 6.3.3). request_uri (Core 6.2) is not supported: it would make the provider fetch client-chosen URLs on every
 authorization request.
 """
 
@@ -13,7 +15,7 @@ from typing import Any
 import jwt
 
 from . import clients, fetch
-from .constants import REQUEST_OBJECT_ALGS, REQUEST_OBJECT_SIGNING_ALGS
+from .constants import REQUEST_OBJECT_ALGS
 from .errors import InvalidRequest, InvalidRequestObject
 
 # JWT claims (RFC 7519 4.1) that describe the object itself rather than being authorization parameters.
@@ -22,11 +24,13 @@ LEEWAY = 30
 
 
 def algorithms_for(client) -> list[str]:
-    """Registration 2: a registered request_object_signing_alg is the only one accepted; else any asymmetric
-    algorithm, and never "none" (Core 6.1 allows unsigned objects, RFC 8725 3.2 says to be explicit)."""
+    """Registration 2: a registered request_object_signing_alg is the only one accepted (so a client that
+    registered a signing algorithm never has "none" accepted: RFC 8725 3.2); without one, "any algorithm
+    supported by the OP", including "none" (Core 6.1): an unsigned object carries no more authority than the
+    same parameters in the query."""
     registered = client.request_object_signing_alg
     if not registered:
-        return list(REQUEST_OBJECT_SIGNING_ALGS)
+        return list(REQUEST_OBJECT_ALGS)
     return [registered] if registered in REQUEST_OBJECT_ALGS else []
 
 
@@ -39,9 +43,9 @@ def unverified_claims(token: str) -> dict[str, Any]:
         return {}
 
 
-def _unsecured(token: str) -> dict[str, Any]:
-    """RFC 7515 A.5: an unsecured JWS has an empty signature."""
-    if not token.endswith(".") or token.count(".") != 2:
+def _payload(token: str, *, alg: str) -> dict[str, Any]:
+    """The claims, not yet verified. RFC 7515 A.5: an unsecured JWS has an empty signature."""
+    if alg == "none" and (not token.endswith(".") or token.count(".") != 2):
         raise InvalidRequestObject('a request object with alg "none" must have an empty signature')
     try:
         return jwt.decode(token, options={"verify_signature": False})
@@ -50,7 +54,7 @@ def _unsecured(token: str) -> dict[str, Any]:
 
 
 def _signed(token: str, client, *, alg: str, kid: str | None) -> dict[str, Any]:
-    # The claims are checked by check_claims (with `now`); pyjwt checks the signature only.
+    # The claims were checked by check_claims (with `now`); pyjwt checks the signature only.
     for refresh in (False, True):
         try:
             candidates = clients.public_keys(client, alg=alg, kid=kid, refresh=refresh)
@@ -150,7 +154,9 @@ def verify(token: str, *, client, issuer: str, now: float) -> dict[str, Any]:
         raise InvalidRequestObject(
             f"request objects from this client must be signed with {expected} (Registration 2)"
         )
-    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-    claims = _unsecured(token) if alg == "none" else _signed(token, client, alg=alg, kid=kid)
-    check_claims(claims, client_id=client.client_id, issuer=issuer, now=now)
+    claims = _payload(token, alg=alg)
+    check_claims(claims, client_id=client.client_id, issuer=issuer, now=now)  # before any key is fetched
+    if alg != "none":
+        kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+        _signed(token, client, alg=alg, kid=kid)
     return claims

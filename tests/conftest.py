@@ -2,7 +2,10 @@
 
 import base64
 import hashlib
+import json
 import secrets
+import socketserver
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,6 +13,7 @@ from django.contrib.auth import get_user_model
 
 from oidc import keys
 from oidc.clients import create_client
+from tests.slow_servers import DripServer
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +66,43 @@ def issuer_at(settings):
         return url
 
     return point
+
+
+@pytest.fixture
+def drip_server():
+    """Start DripServers (tests/slow_servers.py): start(drip_headers=..., interval=...)."""
+    servers: list[DripServer] = []
+
+    def start(**options) -> DripServer:
+        server = DripServer(**options)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def document_server():
+    """A loopback server answering /doc with the (status, document) the test sets, counting requests."""
+    state = {"status": 200, "document": {"keys": [{"kid": "one"}]}, "requests": 0}
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            state["requests"] += 1
+            body = json.dumps(state["document"]).encode()
+            head = f"HTTP/1.1 {state['status']} X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            self.wfile.write(head.encode() + body)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/doc"
+    yield state
+    server.shutdown()
+    server.server_close()

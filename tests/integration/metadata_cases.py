@@ -56,7 +56,7 @@ BAD_METADATA = [
         "sector_identifier_uri",
     ),
     (
-        {"sector_identifier_uri": "http://app.example.org/sector"},
+        {"sector_identifier_uri": "ftp://app.example.org/sector"},
         "invalid_client_metadata",
         "sector_identifier_uri",
     ),

@@ -322,3 +322,20 @@ def test_fetch_refuses_internal_addresses_unless_allowed(settings):
             fetch.fetch_json(url)
     with pytest.raises(fetch.FetchError, match="only https"):
         fetch.fetch_json("file:///etc/passwd")
+
+
+def test_sector_identifier_uri_follows_the_jwks_uri_scheme_rule_registration_5(
+    make_client, document_server, settings
+):
+    """Both are documents Portico fetches: over http only while the issuer itself is plain http."""
+    document_server["document"] = ["https://rp.example.org/cb"]
+    rp, _ = make_client(subject_type="pairwise", sector_identifier_uri=document_server["url"])
+    assert rp.sector_identifier_uri.startswith("http://") and document_server["requests"] == 1
+    settings.PORTICO_ISSUER = "https://id.example.org"
+    with pytest.raises(ValidationError) as refused:
+        make_client(sector_identifier_uri=document_server["url"], jwks_uri=document_server["url"])
+    assert refused.value.message_dict["sector_identifier_uri"] == [
+        "sector_identifier_uri must be an https URL"
+    ]
+    assert refused.value.message_dict["jwks_uri"] == ["jwks_uri must be an https URL"]
+    assert document_server["requests"] == 1

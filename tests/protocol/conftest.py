@@ -9,11 +9,14 @@ import pytest
 
 @pytest.fixture
 def jwks_server():
-    """A client's own web server publishing its JWKS (for jwks_uri), on loopback."""
+    """A client's own web server publishing its JWKS (for jwks_uri), on loopback. `publish.seen` lists the
+    paths requested, in order (also those answered 404)."""
     documents: dict[str, dict] = {}
+    seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            seen.append(self.path)
             body = json.dumps(documents.get(self.path, {})).encode()
             self.send_response(200 if self.path in documents else 404)
             self.send_header("Content-Type", "application/json")
@@ -33,5 +36,7 @@ def jwks_server():
         documents[path] = document
         return base + path
 
+    publish.seen = seen  # type: ignore[attr-defined]
+    publish.base = base  # type: ignore[attr-defined]
     yield publish
     server.shutdown()

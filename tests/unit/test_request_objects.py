@@ -111,9 +111,9 @@ def test_core_6_1_response_type_and_openid_scope_also_outside():
     assert no_type.value.description == "response_type must also be sent as a parameter (Core 6.1)"
 
 
-def test_registration_2_registered_alg_is_the_only_one_and_none_only_when_registered():
+def test_registration_2_registered_alg_is_the_only_one_and_without_one_any_listed_alg_even_none():
     assert request_objects.algorithms_for(SimpleNamespace(request_object_signing_alg="")) == (
-        REQUEST_OBJECT_SIGNING_ALGS
+        [*REQUEST_OBJECT_SIGNING_ALGS, "none"]
     )
     assert "none" not in REQUEST_OBJECT_SIGNING_ALGS
     assert not any(alg.startswith("HS") for alg in REQUEST_OBJECT_ALGS)  # RFC 8725 2.1
