@@ -1,9 +1,16 @@
 """Sign-in bookkeeping: every login becomes a SignIn row (accounts/sessions.py); logout ends it."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.dispatch import receiver
+from django.db.models.signals import post_save
+from django.dispatch import Signal, receiver
 
 from . import sessions
+
+# Sent (sender=SignIn, sign_in=..., reason=...) inside the transaction that ends a sign-in, once per sign-in,
+# however it ends. The provider listens (oidc/logout/sessions.py: logouts to the apps of that session); what
+# receivers return is handed back to whoever ended it (accounts/sessions.finish), opaque to accounts.
+sign_in_ended = Signal()
 
 
 @receiver(user_logged_in)
@@ -18,3 +25,12 @@ def record_sign_in(sender, request, user, **kwargs):
 def end_sign_in(sender, request, user, **kwargs):
     if request is not None:
         sessions.end(request)
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="accounts.deactivated_user_signed_out")
+def sign_out_deactivated(sender, instance, **kwargs):
+    """A deactivated account is signed out everywhere (and its apps told), however it was deactivated."""
+    if not instance.is_active:
+        from . import flows
+
+        flows.end_sign_ins(instance, reason="deactivated")

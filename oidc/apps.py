@@ -8,3 +8,4 @@ class OidcConfig(AppConfig):
 
     def ready(self) -> None:
         from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)
+        from .logout import sessions  # noqa: F401  (receives accounts' sign_in_ended)

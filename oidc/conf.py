@@ -60,3 +60,17 @@ def refresh_token_ttl() -> int:
 
 def registration_mode() -> str:
     return settings.PORTICO_REGISTRATION
+
+
+def logout_retry_seconds() -> float:
+    """The first back-channel logout retry waits this long; each later one twice the previous."""
+    return settings.PORTICO_LOGOUT_RETRY_SECONDS
+
+
+def logout_retry_period() -> int:
+    """A back-channel logout still undelivered this many seconds after the sign-in ended is marked failed."""
+    return settings.PORTICO_LOGOUT_RETRY_PERIOD
+
+
+def logout_timeout() -> float:
+    return settings.PORTICO_LOGOUT_TIMEOUT

@@ -81,12 +81,26 @@ def connected_apps(user) -> list[ConnectedApp]:
 def remove_access(user, client_id: str) -> str | None:
     """"Remove access": the consent is forgotten and every token and pending code the app holds for this
     person is revoked. Returns the app's name, or None when it had nothing."""
+    from django.db import transaction
+
     from .clients import revoke_grants
+    from .logout.sessions import tell_removed_app
     from .models import Client
 
     client = Client.objects.filter(client_id=client_id).first()
     if client is None:
         return None
-    revoked = revoke_grants(client, user=user)
-    had_something = revoked.consents or revoked.access_tokens or revoked.refresh_tokens
+    with transaction.atomic():
+        revoked = revoke_grants(client, user=user)
+        had_something = revoked.consents or revoked.access_tokens or revoked.refresh_tokens
+        if had_something:
+            tell_removed_app(user, client)  # that app alone, by back-channel
     return (client.name or client.client_id) if had_something else None
+
+
+def signed_out_page(request, outcomes: list):
+    """The "you are signed out" page for what ending a sign-in returned (accounts/flows.sign_out): the apps
+    that were told, and their front-channel logout iframes."""
+    from .logout.frontchannel import signed_out_page as render_page
+
+    return render_page(request, outcomes)

@@ -439,3 +439,6 @@ class SessionClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} in {self.sign_in}"
+
+
+from .logout.models import LogoutDelivery  # noqa: E402,F401  (logout models live with the logout code)
