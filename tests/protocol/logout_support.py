@@ -31,6 +31,7 @@ class Receiver:
     posts: list[tuple[str, dict]] = field(default_factory=list)
     gets: list[str] = field(default_factory=list)
     slow_seconds: float = 3.0
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # path -> (content type, body)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -56,9 +57,10 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
 
         def do_GET(self):
             receiver.gets.append(self.path)
-            body = b"<!doctype html><title>RP</title><p>signed out of the RP</p>"
+            default = ("text/html", b"<!doctype html><title>RP</title><p>signed out of the RP</p>")
+            content_type, body = receiver.pages.get(self.path.split("?")[0], default)
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
