@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import signals
-
 from .clientinfo import client_ip, user_agent
 from .models import SignIn
 

@@ -62,3 +62,13 @@ def issuer_at(settings):
         return url
 
     return point
+
+
+@pytest.fixture
+def receiver():
+    """An app's own web server on loopback, receiving logouts (tests/protocol/logout_support.py)."""
+    from tests.protocol.logout_support import start_receiver
+
+    found, server = start_receiver()
+    yield found
+    server.shutdown()

@@ -10,7 +10,15 @@ from .models import LogoutDelivery
 
 @admin.register(LogoutDelivery)
 class LogoutDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("created", "client", "status", "attempts", "last_attempt_at", "next_attempt_at", "last_error")
+    list_display = (
+        "created",
+        "client",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "next_attempt_at",
+        "last_error",
+    )
     list_filter = ("status", "client", "reason")
     search_fields = ("client__client_id", "client__name", "sid")
     readonly_fields = [f.name for f in LogoutDelivery._meta.fields]

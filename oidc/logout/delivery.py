@@ -58,7 +58,12 @@ def _target(url: str) -> tuple[str, str, int, str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise fetch.FetchError("the URL's port is not valid") from exc
-    return parts.scheme, parts.hostname, port, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return (
+        parts.scheme,
+        parts.hostname,
+        port,
+        (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+    )
 
 
 def post_logout_token(url: str, logout_token: str) -> str:

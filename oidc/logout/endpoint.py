@@ -64,7 +64,7 @@ def parse_logout_request(params) -> LogoutRequest:
     redirect_uri = params.get("post_logout_redirect_uri", "")
     if redirect_uri and client is None:
         raise LogoutRequestError("A post_logout_redirect_uri needs client_id or id_token_hint.")
-    if redirect_uri and not client.post_logout_redirect_uri_allowed(redirect_uri):
+    if redirect_uri and client is not None and not client.post_logout_redirect_uri_allowed(redirect_uri):
         raise LogoutRequestError("The post_logout_redirect_uri is not registered for this application.")
     return LogoutRequest(
         client_id=client_id,

@@ -91,7 +91,7 @@ def _sign_in_ended(sender, *, sign_in, reason: str = "", **kwargs) -> LogoutOutc
 
 
 def tell_removed_app(user, client: Client) -> int:
-    """"Remove access" for one app: its tokens go (oidc/clients.revoke_grants), and it alone is told by
+    """ "Remove access" for one app: its tokens go (oidc/clients.revoke_grants), and it alone is told by
     back-channel so it ends its own sessions too: once per live sign-in it took part in; when there is none,
     once with the sub alone (Back-Channel 2.4: every session of that person), unless the app needs a sid."""
     from accounts.models import SignIn

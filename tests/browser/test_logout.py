@@ -12,10 +12,16 @@ import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from tests.protocol.logout_support import receiver  # noqa: F401
-
 pytestmark = pytest.mark.django_db(transaction=True)
-LIBRARY = Path(__file__).parent / "spa" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
+LIBRARY = (
+    Path(__file__).parent
+    / "spa"
+    / "node_modules"
+    / "oidc-client-ts"
+    / "dist"
+    / "browser"
+    / "oidc-client-ts.min.js"
+)
 
 SPA_JS = """
 var mgr = new oidc.UserManager(SETTINGS);
@@ -61,7 +67,13 @@ def authorize_in_browser(page, issuer, rp, user=None) -> tuple[str, str]:
 
 
 def test_oidc_client_ts_signout_redirect_ends_both_sessions_and_loads_frontchannel(
-    live_server, issuer_at, page, shot, make_user, make_client, receiver  # noqa: F811
+    live_server,
+    issuer_at,
+    page,
+    shot,
+    make_user,
+    make_client,
+    receiver,
 ):
     issuer = issuer_at(live_server.url)
     user = make_user()

@@ -46,7 +46,10 @@ def test_own_sign_out_page_tells_apps_and_frames_front_channel(make_user, apps):
     response = browser.post("/logout")
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'src="https://front.example/fc?x=1&amp;iss=http%3A%2F%2F127.0.0.1%3A8000&amp;sid={sign_in.sid}"' in page
+    assert (
+        f'src="https://front.example/fc?x=1&amp;iss=http%3A%2F%2F127.0.0.1%3A8000&amp;sid={sign_in.sid}"'
+        in page
+    )
     assert response["Content-Security-Policy"].endswith("; frame-src https://front.example")
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert deliveries(sign_in) == [("Back", "sign_out")]
@@ -79,7 +82,11 @@ def test_password_change_tells_apps_of_the_other_sessions(make_user, apps):
     _there, other = signed_in_browser(user, back)
     here.post(
         "/account/password",
-        {"old_password": user.raw_password, "new_password1": "A new pass 4 logout!", "new_password2": "A new pass 4 logout!"},
+        {
+            "old_password": user.raw_password,
+            "new_password1": "A new pass 4 logout!",
+            "new_password2": "A new pass 4 logout!",
+        },
     )
     assert deliveries(other) == [("Back", "password_change")] and deliveries(this_one) == []
 
@@ -96,7 +103,9 @@ def test_password_reset_tells_apps_of_every_session(make_user, apps):
     url = f"/password/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}"
     stranger = Browser()
     form_url = stranger.get(url)["Location"]
-    stranger.post(form_url, {"new_password1": "Reset pass 4 logout!", "new_password2": "Reset pass 4 logout!"})
+    stranger.post(
+        form_url, {"new_password1": "Reset pass 4 logout!", "new_password2": "Reset pass 4 logout!"}
+    )
     assert deliveries(sign_in) == [("Back", "password_reset")]
 
 
@@ -116,7 +125,9 @@ def test_admin_ending_a_session_and_deactivating_a_user(make_user, apps):
 
 def test_removing_an_apps_access_tells_that_app_only(make_user, make_client, apps):
     back, back_secret, _front = apps
-    other, _ = make_client(name="Other", backchannel_logout_uri="https://other.example/logout", skip_consent=True)
+    other, _ = make_client(
+        name="Other", backchannel_logout_uri="https://other.example/logout", skip_consent=True
+    )
     user = make_user()
     browser, sign_in = signed_in_browser(user, back, other)
     code, verifier = get_code(browser, back, scope="openid", prompt=None)
@@ -141,3 +152,33 @@ def test_logout_revokes_session_tokens_but_not_offline_access(make_user, make_cl
     assert remaining == {"openid offline_access"}
     assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 1
     assert online["access_token"] != offline["access_token"]
+
+
+def test_cli_registers_logout_metadata():
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from oidc.models import Client
+
+    out = StringIO()
+    call_command(
+        "oidc_client", "create", "--name", "CLI App", "--redirect-uri", "https://cli.example/cb",
+        "--post-logout-redirect-uri", "https://cli.example/bye",
+        "--backchannel-logout-uri", "https://cli.example/bc", "--backchannel-logout-session-required",
+        "--frontchannel-logout-uri", "https://cli.example/fc", "--frontchannel-logout-session-required",
+        "--format", "json", stdout=out,
+    )  # fmt: skip
+    client = Client.objects.get(client_id=json.loads(out.getvalue())["client_id"])
+    assert (client.backchannel_logout_uri, client.frontchannel_logout_uri) == (
+        "https://cli.example/bc",
+        "https://cli.example/fc",
+    )
+    assert client.backchannel_logout_session_required and client.frontchannel_logout_session_required
+    assert client.post_logout_redirect_uris == "https://cli.example/bye"
+    with pytest.raises(CommandError, match="backchannel_logout_uri: must not contain a fragment"):
+        call_command(
+            "oidc_client", "create", "--name", "Bad", "--redirect-uri", "https://cli.example/cb",
+            "--backchannel-logout-uri", "https://cli.example/bc#x", stdout=StringIO(),
+        )  # fmt: skip

@@ -16,7 +16,6 @@ from accounts.models import SignIn
 from oidc import keys
 from oidc.logout.delivery import send_logout
 from oidc.models import LogoutDelivery, SessionClient
-from tests.protocol.logout_support import receiver  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +32,7 @@ def start_worker(name: str) -> subprocess.Popen:
     return subprocess.Popen([*command, "--worker-id", name], cwd=ROOT, env=env)
 
 
-def test_two_workers_deliver_each_logout_exactly_once(make_user, make_client, receiver):  # noqa: F811
+def test_two_workers_deliver_each_logout_exactly_once(make_user, make_client, receiver):
     keys.active_key("RS256")  # the signing key exists before the workers sign anything
     app, _secret = make_client(backchannel_logout_uri=receiver.url("/backchannel"))
     user = make_user()
@@ -50,7 +49,8 @@ def test_two_workers_deliver_each_logout_exactly_once(make_user, make_client, re
     import jwt
 
     sids = Counter(
-        jwt.decode(token, options={"verify_signature": False})["sid"] for token in receiver.tokens("/backchannel")
+        jwt.decode(token, options={"verify_signature": False})["sid"]
+        for token in receiver.tokens("/backchannel")
     )
     assert sids == Counter({sign_in.sid: 1 for sign_in in sign_ins})
     assert set(LogoutDelivery.objects.values_list("status", "attempts")) == {("delivered", 1)}

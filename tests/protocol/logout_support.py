@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urljoin
 
 import jwt
-import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
@@ -74,13 +73,6 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     return receiver, server
 
 
-@pytest.fixture
-def receiver():
-    found, server = start_receiver()
-    yield found
-    server.shutdown()
-
-
 def signed_in(issuer: str, browser: requests.Session) -> bool:
     """Whether Portico still knows this browser (its account page does not send it to sign in)."""
     return browser.get(issuer + "/", allow_redirects=False).status_code == 200
@@ -96,9 +88,13 @@ def sign_in(issuer: str, browser: requests.Session, rp, secret: str, user, *, sc
     """A person signs in through the app (Authlib, code flow with PKCE); returns the token response.
     The app is first-party (no consent page); an already signed-in browser goes straight back."""
     redirect = rp.redirect_uris.split()[0]
-    session = OAuth2Session(rp.client_id, secret, scope=scope, redirect_uri=redirect, code_challenge_method="S256")
+    session = OAuth2Session(
+        rp.client_id, secret, scope=scope, redirect_uri=redirect, code_challenge_method="S256"
+    )
     verifier = generate_token(48)
-    url, state = session.create_authorization_url(issuer + "/authorize", nonce=generate_token(16), code_verifier=verifier)
+    url, state = session.create_authorization_url(
+        issuer + "/authorize", nonce=generate_token(16), code_verifier=verifier
+    )
     response = browser.get(url, allow_redirects=False)
     if response.status_code == 302 and "/login" in response.headers["Location"]:
         login = browser.get(urljoin(url, response.headers["Location"]))
@@ -114,9 +110,14 @@ def sign_in(issuer: str, browser: requests.Session, rp, secret: str, user, *, sc
             allow_redirects=False,
         )
         response = browser.get(urljoin(login.url, response.headers["Location"]), allow_redirects=False)
-    assert response.status_code == 302 and response.headers["Location"].startswith(redirect), response.text[:300]
+    assert response.status_code == 302 and response.headers["Location"].startswith(redirect), response.text[
+        :300
+    ]
     return session.fetch_token(
-        issuer + "/token", authorization_response=response.headers["Location"], state=state, code_verifier=verifier
+        issuer + "/token",
+        authorization_response=response.headers["Location"],
+        state=state,
+        code_verifier=verifier,
     )
 
 

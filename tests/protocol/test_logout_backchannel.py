@@ -10,8 +10,7 @@ import requests
 from django.test import Client as Browser
 
 from oidc.models import LogoutDelivery
-from tests.protocol.logout_support import (  # noqa: F401
-    receiver,
+from tests.protocol.logout_support import (
     run_worker,
     run_worker_until_settled,
     sign_in,
@@ -27,7 +26,7 @@ def portico(live_server, issuer_at):
     return issuer_at(live_server.url)
 
 
-def make_app(make_client, receiver, path="/backchannel", **options):  # noqa: F811
+def make_app(make_client, receiver, path="/backchannel", **options):
     options.setdefault("name", f"App {path}")
     return make_client(
         redirect_uris=(receiver.url("/callback"),),
@@ -44,7 +43,7 @@ def rp_logout(portico, browser, id_token):
     return response
 
 
-def test_oidcc_backchannel_rp_initiated_logout(portico, make_client, make_user, receiver):  # noqa: F811
+def test_oidcc_backchannel_rp_initiated_logout(portico, make_client, make_user, receiver):
     """One sign-in, two apps (one pairwise, one requiring the sid): logging out of one tells both, each with
     its own audience and the sub it knows the person by, and the sid of that sign-in."""
     user = make_user()
@@ -61,7 +60,10 @@ def test_oidcc_backchannel_rp_initiated_logout(portico, make_client, make_user, 
     assert receiver.posts == []  # the person's sign-out did not wait for any app
     run_worker()
 
-    for (app, _secret), path, id_claims in ((first, "/backchannel", first_id), (second, "/backchannel-pairwise", second_id)):
+    for (app, _secret), path, id_claims in (
+        (first, "/backchannel", first_id),
+        (second, "/backchannel-pairwise", second_id),
+    ):
         [token] = receiver.tokens(path)
         claims = verify_logout_token(token, issuer=portico, client_id=app.client_id)
         assert claims["sid"] == id_claims["sid"] and claims["sub"] == id_claims["sub"]
@@ -69,7 +71,7 @@ def test_oidcc_backchannel_rp_initiated_logout(portico, make_client, make_user, 
     assert not signed_in(portico, browser)
 
 
-def test_oidcc_backchannel_logout_only_apps_of_that_session(portico, make_client, make_user, receiver):  # noqa: F811
+def test_oidcc_backchannel_logout_only_apps_of_that_session(portico, make_client, make_user, receiver):
     """Another browser's sign-in, and apps this session never used, hear nothing."""
     user = make_user()
     used = make_app(make_client, receiver, "/backchannel")
@@ -80,16 +82,22 @@ def test_oidcc_backchannel_logout_only_apps_of_that_session(portico, make_client
     rp_logout(portico, here, tokens["id_token"])
     run_worker()
     [token] = receiver.tokens("/backchannel")
-    assert verify_logout_token(token, issuer=portico, client_id=used[0].client_id)["sid"] == jwt.decode(
-        tokens["id_token"], options={"verify_signature": False}
-    )["sid"]
+    assert (
+        verify_logout_token(token, issuer=portico, client_id=used[0].client_id)["sid"]
+        == jwt.decode(tokens["id_token"], options={"verify_signature": False})["sid"]
+    )
     assert receiver.tokens("/backchannel-unused") == []
     assert signed_in(portico, elsewhere)
 
 
 @pytest.mark.parametrize("path", ["/backchannel-500", "/backchannel-slow", "down"])
 def test_backchannel_receiver_failing_gets_retries_then_failed(
-    path, portico, make_client, make_user, receiver, settings  # noqa: F811
+    path,
+    portico,
+    make_client,
+    make_user,
+    receiver,
+    settings,
 ):
     """A receiver answering 500, too slow, or not listening: retried with backoff, a fresh jti each time,
     then marked failed (and counted in the admin) - while the person's sign-out went through at once."""
@@ -97,7 +105,9 @@ def test_backchannel_receiver_failing_gets_retries_then_failed(
     settings.PORTICO_LOGOUT_RETRY_PERIOD = 1
     settings.PORTICO_LOGOUT_TIMEOUT = 0.3
     receiver.slow_seconds = 1.0
-    app, secret = make_app(make_client, receiver, path if path != "down" else "/backchannel", name="Flaky App")
+    app, secret = make_app(
+        make_client, receiver, path if path != "down" else "/backchannel", name="Flaky App"
+    )
     if path == "down":
         app.backchannel_logout_uri = "http://127.0.0.1:9/backchannel"  # discard port: nothing listens
         app.save()
@@ -124,7 +134,9 @@ def test_backchannel_receiver_failing_gets_retries_then_failed(
     assert '<td class="failed-count">1</td>' in page and "Flaky App" in page
 
 
-def test_backchannel_receiver_recovering_is_delivered_once(portico, make_client, make_user, receiver, settings):  # noqa: F811
+def test_backchannel_receiver_recovering_is_delivered_once(
+    portico, make_client, make_user, receiver, settings
+):
     """A receiver down at first and back later: delivered, and then never sent again."""
     settings.PORTICO_LOGOUT_RETRY_SECONDS = 0.05
     app, secret = make_app(make_client, receiver, "/backchannel")

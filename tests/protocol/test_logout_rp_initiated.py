@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.protocol.logout_support import form_field, receiver, sign_in, signed_in  # noqa: F401
+from tests.protocol.logout_support import form_field, sign_in, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +18,7 @@ def portico(live_server, issuer_at):
 
 
 @pytest.fixture
-def app(make_client, receiver):  # noqa: F811
+def app(make_client, receiver):
     rp, secret = make_client(
         name="Logout RP",
         redirect_uris=(receiver.url("/callback"),),
@@ -50,7 +50,7 @@ def assert_error_page(response, description):
     assert "invalid_request" in response.text and description in response.text
 
 
-def test_oidcc_rp_initiated_logout(portico, app, session, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout(portico, app, session, receiver):
     """id_token_hint naming the signed-in person + registered URI + state: signed out, back with state."""
     browser, token, _user = session
     target = receiver.url("/signed-out")
@@ -61,11 +61,13 @@ def test_oidcc_rp_initiated_logout(portico, app, session, receiver):  # noqa: F8
     assert response.headers["Location"] == target + "?state=xyz"
     assert not signed_in(portico, browser)
     # Core 11: the session's (non-offline_access) access token ended with it.
-    userinfo = requests.get(portico + "/userinfo", headers={"Authorization": "Bearer " + token["access_token"]})
+    userinfo = requests.get(
+        portico + "/userinfo", headers={"Authorization": "Bearer " + token["access_token"]}
+    )
     assert userinfo.status_code == 401
 
 
-def test_oidcc_rp_initiated_logout_query_post(portico, app, session, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout_query_post(portico, app, session, receiver):
     """Section 2: the same request as a form POST."""
     browser, token, _user = session
     target = receiver.url("/signed-out")
@@ -76,7 +78,7 @@ def test_oidcc_rp_initiated_logout_query_post(portico, app, session, receiver): 
     assert not signed_in(portico, browser)
 
 
-def test_oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri(portico, app, session, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri(portico, app, session, receiver):
     """Section 3: state is added to the registered URI's own query, which is kept."""
     browser, token, _user = session
     target = receiver.url("/signed-out?from=portico")
@@ -85,10 +87,13 @@ def test_oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri(porti
     )
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
-    assert location.path == "/signed-out" and parse_qs(location.query) == {"from": ["portico"], "state": ["s2"]}
+    assert location.path == "/signed-out" and parse_qs(location.query) == {
+        "from": ["portico"],
+        "state": ["s2"],
+    }
 
 
-def test_oidcc_rp_initiated_logout_no_state(portico, app, session, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout_no_state(portico, app, session, receiver):
     browser, token, _user = session
     target = receiver.url("/signed-out")
     response = end_session(portico, browser, id_token_hint=token["id_token"], post_logout_redirect_uri=target)
@@ -112,11 +117,13 @@ def test_oidcc_rp_initiated_logout_no_post_logout_redirect_uri(portico, app, ses
     assert not signed_in(portico, browser)
 
 
-def test_oidcc_rp_initiated_logout_bad_post_logout_redirect_uri(portico, app, session, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout_bad_post_logout_redirect_uri(portico, app, session, receiver):
     """Section 3: an unregistered URI (even a prefix match) is never redirected to; nothing is ended."""
     browser, token, _user = session
     for bad in (receiver.url("/signed-out/extra"), receiver.url("/signed-outx"), "https://evil.example/"):
-        response = end_session(portico, browser, id_token_hint=token["id_token"], post_logout_redirect_uri=bad)
+        response = end_session(
+            portico, browser, id_token_hint=token["id_token"], post_logout_redirect_uri=bad
+        )
         assert_error_page(response, "post_logout_redirect_uri is not registered")
     assert signed_in(portico, browser)
 
@@ -149,7 +156,9 @@ def test_oidcc_rp_initiated_logout_bad_id_token_hint(portico, app, session):
     assert signed_in(portico, browser)
 
 
-def test_oidcc_rp_initiated_logout_expired_id_token_hint_accepted(portico, app, make_user, settings, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout_expired_id_token_hint_accepted(
+    portico, app, make_user, settings, receiver
+):
     """Section 2: an expired id_token_hint still identifies the person and the app."""
     settings.PORTICO_ID_TOKEN_TTL = -60
     browser = requests.Session()
@@ -160,14 +169,18 @@ def test_oidcc_rp_initiated_logout_expired_id_token_hint_accepted(portico, app, 
     assert not signed_in(portico, browser)
 
 
-def test_oidcc_rp_initiated_logout_no_id_token_hint(portico, app, session, receiver):  # noqa: F811
+def test_oidcc_rp_initiated_logout_no_id_token_hint(portico, app, session, receiver):
     """Only a client_id: the person confirms on a CSRF-protected page first (section 6); then the redirect."""
     browser, _token, _user = session
     target = receiver.url("/signed-out")
-    page = end_session(portico, browser, client_id=app[0].client_id, post_logout_redirect_uri=target, state="s3")
+    page = end_session(
+        portico, browser, client_id=app[0].client_id, post_logout_redirect_uri=target, state="s3"
+    )
     assert page.status_code == 200 and "asks to sign you out" in page.text
     assert signed_in(portico, browser)  # a cross-site GET alone never signs anyone out
-    forged = browser.post(portico + "/end-session/confirm", data={"request": form_field(page.text, "request")})
+    forged = browser.post(
+        portico + "/end-session/confirm", data={"request": form_field(page.text, "request")}
+    )
     assert forged.status_code == 403  # no CSRF token: refused
     assert signed_in(portico, browser)
     confirmed = browser.post(
@@ -209,12 +222,14 @@ def test_rp_initiated_logout_hint_for_someone_else_asks_first(portico, app, sess
     assert signed_in(portico, browser)
 
 
-def test_rp_initiated_logout_redirect_uri_needs_a_known_client(portico, session, receiver):  # noqa: F811
+def test_rp_initiated_logout_redirect_uri_needs_a_known_client(portico, session, receiver):
     """Section 3: without client_id or id_token_hint there is no registered list to match against."""
     browser, _token, _user = session
     response = end_session(portico, browser, post_logout_redirect_uri=receiver.url("/signed-out"))
     assert_error_page(response, "needs client_id or id_token_hint")
-    response = end_session(portico, browser, client_id="no-such-app", post_logout_redirect_uri="https://x.example/")
+    response = end_session(
+        portico, browser, client_id="no-such-app", post_logout_redirect_uri="https://x.example/"
+    )
     assert_error_page(response, "application is not known")
     assert signed_in(portico, browser)
 
@@ -227,10 +242,12 @@ def test_rp_initiated_logout_client_id_must_match_the_hint(portico, session, mak
     assert signed_in(portico, browser)
 
 
-def test_rp_initiated_logout_without_a_session_goes_back(portico, app, receiver):  # noqa: F811
+def test_rp_initiated_logout_without_a_session_goes_back(portico, app, receiver):
     """Nobody signed in here: nothing to confirm, straight back to the registered URI."""
     target = receiver.url("/signed-out")
-    response = end_session(portico, requests.Session(), client_id=app[0].client_id, post_logout_redirect_uri=target)
+    response = end_session(
+        portico, requests.Session(), client_id=app[0].client_id, post_logout_redirect_uri=target
+    )
     assert response.status_code == 302 and response.headers["Location"] == target
 
 
@@ -239,3 +256,17 @@ def test_rp_initiated_logout_ui_locales(portico, session):
     browser, _token, _user = session
     page = end_session(portico, browser, ui_locales="fr-CA en")
     assert page.status_code == 200 and '<html lang="fr">' in page.text
+
+
+def test_oidcc_logout_discovery_verification(portico):
+    """RP-Initiated 2.1, Back-Channel 2.1, Front-Channel 3: what discovery advertises, and that it works."""
+    metadata = requests.get(portico + "/.well-known/openid-configuration", timeout=10).json()
+    assert metadata["end_session_endpoint"] == portico + "/end-session"
+    for name in (
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+        "frontchannel_logout_supported",
+        "frontchannel_logout_session_supported",
+    ):
+        assert metadata[name] is True
+    assert requests.get(metadata["end_session_endpoint"], timeout=10).status_code == 200

@@ -32,6 +32,11 @@ class Command(BaseCommand):
         create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
         create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
         create.add_argument("--application-type", choices=["web", "native"], default="web")
+        # Back-Channel Logout 1.0 2.2 / Front-Channel Logout 1.0 2: where Portico tells the app of a logout.
+        create.add_argument("--backchannel-logout-uri", default="", metavar="URI")
+        create.add_argument("--backchannel-logout-session-required", action="store_true")
+        create.add_argument("--frontchannel-logout-uri", default="", metavar="URI")
+        create.add_argument("--frontchannel-logout-session-required", action="store_true")
         create.add_argument("--format", choices=["text", "json"], default="text")
         listing = sub.add_parser("list", help="List clients")
         listing.add_argument("--format", choices=["text", "json"], default="text")
@@ -112,6 +117,10 @@ class Command(BaseCommand):
                 userinfo_signed_response_alg=options["userinfo_signed_response_alg"],
                 application_type=options["application_type"],
                 can_manage=options["management"],
+                backchannel_logout_uri=options["backchannel_logout_uri"],
+                backchannel_logout_session_required=options["backchannel_logout_session_required"],
+                frontchannel_logout_uri=options["frontchannel_logout_uri"],
+                frontchannel_logout_session_required=options["frontchannel_logout_session_required"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
