@@ -104,7 +104,7 @@ class SignInAdmin(admin.ModelAdmin):
     @admin.action(description="Sign out the selected sessions")
     def end_sign_ins(self, request, queryset):
         for sign_in in queryset.filter(ended_at__isnull=True):
-            flows.end_sign_in(sign_in)
+            flows.end_sign_in(sign_in, reason="admin")
 
 
 @admin.register(Passkey)

@@ -44,22 +44,33 @@ def redirect_after_sign_in(request: HttpRequest, next_url: str) -> HttpResponseR
     return HttpResponseRedirect(safe_next(request, next_url) or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
-def end_sign_in(sign_in: SignIn) -> None:
-    """Sign out one browser from anywhere: the registry row ends and its Django session is deleted."""
-    SignIn.objects.filter(pk=sign_in.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+def end_sign_in(sign_in: SignIn, *, reason: str = "ended") -> list:
+    """Sign out one browser from anywhere: the registry row ends (its apps are told: sessions.finish) and its
+    Django session is deleted. Returns what the signed-out page needs (sessions.finish)."""
+    outcomes = sessions.finish(sign_in, reason=reason)
     if sign_in.session_key:
         import_module(settings.SESSION_ENGINE).SessionStore(session_key=sign_in.session_key).delete()
+    return outcomes
 
 
-def end_sign_ins(user, *, keep: SignIn | None = None) -> int:
+def end_sign_ins(user, *, keep: SignIn | None = None, reason: str = "ended") -> int:
     """Sign the user out of every browser (but `keep`); returns how many were signed out."""
     live = SignIn.objects.filter(user=user, ended_at__isnull=True)
     if keep is not None:
         live = live.exclude(pk=keep.pk)
     ended = list(live)
     for sign_in in ended:
-        end_sign_in(sign_in)
+        end_sign_in(sign_in, reason=reason)
     return len(ended)
+
+
+def sign_out(request: HttpRequest, *, reason: str) -> list:
+    """Sign this browser out: its sign-in ends (apps told) and its session is flushed. Returns what the
+    signed-out page needs (sessions.finish)."""
+    current = sessions.current(request)
+    outcomes = sessions.finish(current, reason=reason) if current is not None else []
+    auth.logout(request)
+    return outcomes
 
 
 RECENT_SIGN_IN_SECONDS = 15 * 60

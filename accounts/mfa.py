@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from oidc import interface
+from config import at_rest
 
 from .models import RecoveryCode, TOTPDevice
 
@@ -67,7 +67,7 @@ def enable_totp(user, secret: str, *, used_step: int = 0) -> TOTPDevice:
     """used_step: the step of the code that proved the set-up, which cannot then sign in a second time."""
     TOTPDevice.objects.filter(user=user).delete()
     return TOTPDevice.objects.create(
-        user=user, secret_encrypted=interface.encrypt_secret(secret.encode()), last_step=used_step
+        user=user, secret_encrypted=at_rest.encrypt(secret.encode()), last_step=used_step
     )
 
 
@@ -77,7 +77,7 @@ def verify_totp(user, code: str, *, now: float | None = None) -> bool:
     device = TOTPDevice.objects.filter(user=user).first()
     if device is None:
         return False
-    step = totp_matches(interface.decrypt_secret(device.secret_encrypted).decode(), code, now=now)
+    step = totp_matches(at_rest.decrypt(device.secret_encrypted).decode(), code, now=now)
     if step is None:
         return False
     return TOTPDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step) == 1

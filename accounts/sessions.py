@@ -1,8 +1,10 @@
 """The sign-in session registry: which person authenticated in this browser, when, and how."""
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import events
 from .clientinfo import client_ip, user_agent
 from .models import SignIn
 
@@ -42,7 +44,18 @@ def current(request: HttpRequest) -> SignIn | None:
     return SignIn.objects.filter(sid=sid, user=user, ended_at__isnull=True).first()
 
 
+def finish(sign_in: SignIn, *, reason: str) -> list:
+    """End this sign-in, once: sign_in_ended's receivers (the apps' logouts) run in the same transaction.
+    Returns what they returned (for the signed-out page), or [] when it had ended already."""
+    with transaction.atomic():
+        if not SignIn.objects.filter(pk=sign_in.pk, ended_at__isnull=True).update(ended_at=timezone.now()):
+            return []
+        responses = events.sign_in_ended.send(sender=SignIn, sign_in=sign_in, reason=reason)
+    return [response for _receiver, response in responses if response is not None]
+
+
 def end(request: HttpRequest) -> None:
     sid = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    if sid:
-        SignIn.objects.filter(sid=sid, ended_at__isnull=True).update(ended_at=timezone.now())
+    sign_in = SignIn.objects.filter(sid=sid, ended_at__isnull=True).first() if sid else None
+    if sign_in is not None:
+        finish(sign_in, reason="sign_out")

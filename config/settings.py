@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
+    "django_tasks",
+    "django_tasks.backends.database",
     "accounts",
     "oidc",
 ]
@@ -309,6 +311,11 @@ if set(PORTICO_SIGNING_ALGS) - {"RS256", "PS256", "ES256", "EdDSA"}:
     raise ImproperlyConfigured("PORTICO_SIGNING_ALGS: choose among RS256, PS256, ES256, EdDSA.")
 PORTICO_JWKS_MAX_AGE = int(os.environ.get("PORTICO_JWKS_MAX_AGE", "300"))
 PORTICO_KEY_ROTATION_DAYS = int(os.environ.get("PORTICO_KEY_ROTATION_DAYS", "90"))
+# Back-Channel Logout deliveries (oidc/logout/delivery.py): the first retry after this many seconds, doubling
+# each time, until the delivery is this many seconds old; then it is marked failed.
+PORTICO_LOGOUT_RETRY_SECONDS = float(os.environ.get("PORTICO_LOGOUT_RETRY_SECONDS", "10"))
+PORTICO_LOGOUT_RETRY_PERIOD = int(os.environ.get("PORTICO_LOGOUT_RETRY_PERIOD", str(24 * 3600)))
+PORTICO_LOGOUT_TIMEOUT = float(os.environ.get("PORTICO_LOGOUT_TIMEOUT", "5"))
 # Descriptions shown on the consent page, translated at display time.
 PORTICO_SCOPES = {
     "openid": _("Sign you in"),
@@ -353,3 +360,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
 }
+
+# Background work (back-channel logout deliveries) runs in `manage.py db_worker`, a process of its own; the
+# task rows live in the database, written in the same transaction as the work they stand for.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}

@@ -334,3 +334,5 @@ class IDTokenAdmin(TokenAdmin):
 class GrantAdmin(TokenAdmin):
     list_display = ("id", "user", "application", "expires", "redeemed_at")
     exclude = ["code", "code_challenge"]
+
+from .logout import admin as _logout_admin  # noqa: E402,F401  (registers the logout deliveries)

@@ -9,6 +9,7 @@ class OidcConfig(AppConfig):
     def ready(self) -> None:
         from . import metadata, models
         from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)
+        from .logout import sessions  # noqa: F401  (receives accounts' sign_in_ended)
 
         # Client.clean() applies the metadata rules, which sit above the models (oidc/models.py).
         models.Client.metadata_rules = metadata.problems

@@ -17,14 +17,16 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import revoke_access_token
 
-from . import conf, constants, fetch, keys
+from config import at_rest
+
+from . import conf, constants, fetch
 from .models import AccessToken, Client, Consent, Grant, RefreshToken
 
 
 def _apply_secret(client: Client, secret: str) -> None:
     client.client_secret = secret  # hashed by the field on save
     uses_hmac = client.token_endpoint_auth_method == "client_secret_jwt"
-    client.client_secret_encrypted = keys.encrypt(secret.encode()) if secret and uses_hmac else ""
+    client.client_secret_encrypted = at_rest.encrypt(secret.encode()) if secret and uses_hmac else ""
 
 
 @transaction.atomic
@@ -102,9 +104,9 @@ def secret_matches(client: Client, provided: str) -> bool:
 
 def hmac_secrets(client: Client) -> list[bytes]:
     """The secrets a client_secret_jwt assertion may be signed with (current, then previous in overlap)."""
-    found = [keys.decrypt(client.client_secret_encrypted)] if client.client_secret_encrypted else []
+    found = [at_rest.decrypt(client.client_secret_encrypted)] if client.client_secret_encrypted else []
     if _previous_valid(client) and client.previous_client_secret_encrypted:
-        found.append(keys.decrypt(client.previous_client_secret_encrypted))
+        found.append(at_rest.decrypt(client.previous_client_secret_encrypted))
     return found
 
 

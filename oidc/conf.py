@@ -14,13 +14,6 @@ def endpoint(path: str) -> str:
     return issuer() + path
 
 
-def key_encryption_secrets() -> list[str]:
-    """PORTICO_KEY_ENCRYPTION_KEY (and its fallbacks), else SECRET_KEY and SECRET_KEY_FALLBACKS."""
-    if settings.PORTICO_KEY_ENCRYPTION_KEYS:
-        return list(settings.PORTICO_KEY_ENCRYPTION_KEYS)
-    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-
-
 def scopes() -> dict[str, Any]:
     """Scope name -> description (translated when displayed)."""
     return settings.PORTICO_SCOPES
@@ -75,3 +68,17 @@ def fetch_failure_ttl() -> int:
 def fetch_per_host() -> int:
     """Fetches one process runs at once to a single host."""
     return settings.PORTICO_FETCH_PER_HOST
+
+
+def logout_retry_seconds() -> float:
+    """The first back-channel logout retry waits this long; each later one twice the previous."""
+    return settings.PORTICO_LOGOUT_RETRY_SECONDS
+
+
+def logout_retry_period() -> int:
+    """A back-channel logout still undelivered this many seconds after the sign-in ended is marked failed."""
+    return settings.PORTICO_LOGOUT_RETRY_PERIOD
+
+
+def logout_timeout() -> float:
+    return settings.PORTICO_LOGOUT_TIMEOUT

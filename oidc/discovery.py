@@ -65,6 +65,13 @@ def metadata() -> dict:
         "request_object_signing_alg_values_supported": REQUEST_OBJECT_ALGS,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
+        # RP-Initiated Logout 1.0 2.1, Back-Channel Logout 1.0 2.1, Front-Channel Logout 1.0 3: logout_tokens
+        # and front-channel URLs carry the sid of the sign-in (and iss, for front-channel).
+        "end_session_endpoint": url("oidc:end-session"),
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
     }
     if conf.registration_mode() != "off":
         document["registration_endpoint"] = url("oidc:register")

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -178,6 +178,28 @@ def _get(url: str) -> bytes:
     if deadline.passed:  # a body without Content-Length ends at the hang-up: it may be cut short
         raise FetchError(f"fetching {url} took longer than {seconds:g} s")
     return body
+
+
+def post_form(url: str, fields: dict[str, str], *, seconds: float) -> int:
+    """POST form fields to `url` under the same rules as a fetch (public addresses only, scheme rule, total
+    deadline, no redirects followed); the answer's status. Back-Channel Logout 2.5 sends with it."""
+    scheme, host, port, target = _target(url)
+    with _host_slot(host):
+        connection = _connection(scheme, host, port, timeout=seconds)
+        deadline = _Deadline(connection, seconds)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Portico"}
+        try:
+            with deadline:
+                connection.request("POST", target, body=urlencode(fields), headers=headers)
+                response = connection.getresponse()
+                response.read(MAX_BYTES)
+        except (http.client.HTTPException, OSError, ValueError) as exc:
+            if deadline.passed:
+                raise FetchError(f"{url} did not answer within {seconds:g} s") from exc
+            raise FetchError(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        finally:
+            connection.close()
+    return response.status
 
 
 def fetch_json(url: str, *, expect: type = dict):

@@ -4,22 +4,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 
-from . import claims, client_auth, conf, keys
+from . import claims, client_auth, conf
 from .clients import revoke_grants
+from .logout import frontchannel
+from .logout.sessions import tell_removed_app
 from .metadata import web_url
 from .models import AccessToken, Client, Consent, RefreshToken
-
-
-def encrypt_secret(data: bytes) -> str:
-    """Encrypt a secret kept at rest (an authenticator app's seed) as Portico keeps its own keys."""
-    return keys.encrypt(data)
-
-
-def decrypt_secret(token: str) -> bytes:
-    return keys.decrypt(token)
 
 
 def client_for_next(next_url: str) -> dict | None:
@@ -90,6 +84,15 @@ def remove_access(user, client_id: str) -> str | None:
     client = Client.objects.filter(client_id=client_id).first()
     if client is None:
         return None
-    revoked = revoke_grants(client, user=user)
-    had_something = revoked.consents or revoked.access_tokens or revoked.refresh_tokens
+    with transaction.atomic():
+        revoked = revoke_grants(client, user=user)
+        had_something = revoked.consents or revoked.access_tokens or revoked.refresh_tokens
+        if had_something:
+            tell_removed_app(user, client)  # that app alone, by back-channel
     return (client.name or client.client_id) if had_something else None
+
+
+def signed_out_page(request, outcomes: list):
+    """The "you are signed out" page for what ending a sign-in returned (accounts/flows.sign_out): the apps
+    that were told, and their front-channel logout iframes."""
+    return frontchannel.signed_out_page(request, outcomes)

@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jwt.algorithms import get_default_algorithms
+
+from config import at_rest
 
 from . import conf
 from .models import SigningKey
@@ -59,43 +60,6 @@ def thumbprint(jwk: dict) -> str:
     return _b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
 
 
-def _fernet() -> MultiFernet:
-    """Key-encryption keys: the current one first, older ones after it so existing rows still decrypt."""
-    secrets = conf.key_encryption_secrets()
-    return MultiFernet(
-        [
-            Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"portico.keys\x00" + s.encode()).digest()))
-            for s in secrets
-        ]
-    )
-
-
-def encrypt(data: bytes) -> str:
-    """Encrypt at rest under the key-encryption key (signing keys, secrets kept for client_secret_jwt)."""
-    return _fernet().encrypt(data).decode("ascii")
-
-
-_UNDECRYPTABLE = (
-    "A signing key cannot be decrypted: PORTICO_KEY_ENCRYPTION_KEY (or SECRET_KEY) changed without "
-    "keeping the old value in the fallbacks. See docs/operations.md."
-)
-
-
-def decrypt(token: str) -> bytes:
-    try:
-        return _fernet().decrypt(token.encode("ascii"))
-    except InvalidToken as exc:
-        raise RuntimeError(_UNDECRYPTABLE) from exc
-
-
-def reencrypt_private_key(token: str) -> str:
-    """Decrypt with whichever key-encryption key works and encrypt again under the current one."""
-    try:
-        return _fernet().rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken as exc:
-        raise RuntimeError(_UNDECRYPTABLE) from exc
-
-
 def public_jwk_for(private_key: Any, *, alg: str) -> dict:
     """The public JWK (RFC 7517 4): public members only, kid = RFC 7638 thumbprint, alg and use: sig."""
     jwk = _JWA[alg].to_jwk(private_key.public_key(), as_dict=True)
@@ -119,7 +83,7 @@ def create_signing_key(*, alg: str = "RS256", state: str = "active"):
         alg=alg,
         state=state,
         public_jwk=public,
-        private_key_encrypted=encrypt(pem),
+        private_key_encrypted=at_rest.encrypt(pem),
         activated_at=now if state == "active" else None,
     )
 
@@ -165,7 +129,9 @@ class _KeyCache:
                 private = (
                     cached.private_key
                     if cached
-                    else serialization.load_pem_private_key(decrypt(row.private_key_encrypted), password=None)
+                    else serialization.load_pem_private_key(
+                        at_rest.decrypt(row.private_key_encrypted), password=None
+                    )
                 )
                 cached = LoadedKey(row.kid, row.alg, row.state, private, row.public_jwk)
                 self._parsed[row.kid] = cached

@@ -313,6 +313,7 @@ class IDToken(AbstractIDToken):
 
 
 # Portico's own tables, in oidc/records.py; imported here so Django and callers find every model of the app.
+from .logout.models import LogoutDelivery  # noqa: E402  (logout's table lives with the logout code)
 from .records import (  # noqa: E402
     ClientAssertion,
     Consent,
@@ -329,6 +330,7 @@ __all__ = [
     "Grant",
     "IDToken",
     "InitialAccessToken",
+    "LogoutDelivery",
     "RefreshToken",
     "SessionClient",
     "SigningKey",

@@ -57,8 +57,11 @@ def purge(*, now: datetime | None = None, batch_size: int = 5000) -> PurgeReport
     report.deleted["id tokens"] = _delete_in_batches(
         IDToken.objects.filter(expires__lt=now, access_token__isnull=True), batch_size
     )
+    # A code is kept while a token minted from it lives: its sid is how logout finds that token
+    # (oidc/logout/sessions.py).
+    minted = AccessToken.objects.filter(expires__gte=now).exclude(grant_code="").values("grant_code")
     report.deleted["authorization codes"] = _delete_in_batches(
-        Grant.objects.filter(expires__lt=now), batch_size
+        Grant.objects.filter(expires__lt=now).exclude(code__in=minted), batch_size
     )
     # A jti must be remembered only while its assertion could still be accepted.
     report.deleted["client assertions"] = _delete_in_batches(

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from config import at_rest
+
 from . import conf, constants, keys
 from .models import SigningKey
 
@@ -100,7 +102,7 @@ def reencrypt() -> int:
     count = 0
     with transaction.atomic():
         for row in SigningKey.objects.select_for_update():
-            rewritten = keys.reencrypt_private_key(row.private_key_encrypted)
+            rewritten = at_rest.reencrypt(row.private_key_encrypted)
             SigningKey.objects.filter(pk=row.pk).update(private_key_encrypted=rewritten)
             count += 1
     return count

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .logout import endpoint as logout
 from .views import authorize, registration, token, userinfo, wellknown
 
 app_name = "oidc"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("revoke", token.RevokeView.as_view(), name="revoke"),
     path("introspect", token.IntrospectView.as_view(), name="introspect"),
     path("userinfo", userinfo.UserInfoView.as_view(), name="userinfo"),
+    path("end-session", logout.EndSessionView.as_view(), name="end-session"),
+    path("end-session/confirm", logout.ConfirmEndSessionView.as_view(), name="end-session-confirm"),
     path("register", registration.RegisterView.as_view(), name="register"),
     path(
         "register/<str:client_id>",

@@ -106,3 +106,13 @@ def document_server():
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    """An app's own web server on loopback, receiving logouts (tests/protocol/logout_support.py)."""
+    from tests.protocol.logout_support import start_receiver
+
+    found, server = start_receiver()
+    yield found
+    server.shutdown()

@@ -4,7 +4,6 @@ import json
 import re
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -113,7 +112,7 @@ def session_list(request):
 def session_end(request):
     current = sessions.current(request)
     if request.POST.get("scope") == "others":
-        count = flows.end_sign_ins(request.user, keep=current)
+        count = flows.end_sign_ins(request.user, keep=current, reason="sessions_page")
         if count:
             security_log.record(request.user, Kind.SESSION_ENDED, request, count=count)
         messages.success(request, _("Every other session was signed out."))
@@ -121,9 +120,8 @@ def session_end(request):
     sid = request.POST.get("sid", "").replace("\x00", "")
     sign_in = get_object_or_404(SignIn, user=request.user, sid=sid, ended_at__isnull=True)
     if current is not None and sign_in.pk == current.pk:
-        logout(request)
-        return HttpResponseRedirect(reverse("accounts:login"))
-    flows.end_sign_in(sign_in)
+        return interface.signed_out_page(request, flows.sign_out(request, reason="sessions_page"))
+    flows.end_sign_in(sign_in, reason="sessions_page")
     security_log.record(request.user, Kind.SESSION_ENDED, request, device=describe_device(sign_in.user_agent))
     messages.success(request, _("That session was signed out."))
     return HttpResponseRedirect(reverse("accounts:sessions"))

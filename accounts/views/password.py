@@ -45,7 +45,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.user
-        flows.end_sign_ins(user)  # whoever else was signed in is signed out
+        flows.end_sign_ins(user, reason="password_reset")  # whoever else was signed in is signed out
         if not user.email_verified:
             # Following the link proved the address.
             user.email_verified = True
@@ -69,7 +69,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         SignIn.objects.filter(sid=self.request.session.get(SESSION_KEY, "")).update(
             session_key=self.request.session.session_key or ""
         )
-        ended = flows.end_sign_ins(self.request.user, keep=sessions.current(self.request))
+        ended = flows.end_sign_ins(self.request.user, keep=sessions.current(self.request), reason="password_change")
         security_log.record(self.request.user, Kind.PASSWORD_CHANGED, self.request, other_sessions_ended=ended)
         messages.success(self.request, _("Your password was changed. Other devices were signed out."))
         return response

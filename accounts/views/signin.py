@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from oidc.interface import client_for_next
+from oidc.interface import client_for_next, signed_out_page
 
 from .. import conf, flows, mfa, passkeys, security_log, throttle, verification
 from ..clientinfo import client_ip
@@ -204,9 +204,10 @@ def passkey_sign_in(request):
 
 
 class LogoutView(auth_views.LogoutView):
-    template_name = "accounts/logged_out.html"
+    """Signing out of Portico signs out of the apps of this sign-in too (the signed-out page's front-channel
+    iframes; back-channel through the provider)."""
 
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             security_log.record(request.user, Kind.SIGN_OUT, request)
-        return super().post(request, *args, **kwargs)
+        return signed_out_page(request, flows.sign_out(request, reason="sign_out"))

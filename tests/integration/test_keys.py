@@ -18,6 +18,7 @@ from django.utils import timezone
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
+from config import at_rest
 from oidc import keys, rotation, tokens
 from oidc.constants import SIGNING_ALGS
 from oidc.models import Client, SigningKey
@@ -142,7 +143,7 @@ def test_private_keys_are_encrypted_in_the_raw_row():
     assert len(rows) == 4
     for _kid, stored in rows:
         assert stored.startswith("gAAAAA")  # a Fernet token (version 0x80)
-        pem = keys.decrypt(stored).decode()
+        pem = at_rest.decrypt(stored).decode()
         assert "PRIVATE KEY" in pem and "PRIVATE" not in stored
         body = [line for line in pem.splitlines() if not line.startswith("-----")]
         assert not any(line in stored for line in body)  # no PEM/DER material in the clear

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client as Browser
 from django.utils import timezone
 
-from oidc import keys
+from config import at_rest
 from oidc.models import AccessToken, Grant, IDToken, RefreshToken, SigningKey
 from tests.integration.helpers import basic, exchange, get_code, refresh
 
@@ -36,7 +36,7 @@ def private_key_material() -> list[str]:
     """Base64 lines of every private key PEM, as a thief would look for them."""
     lines = []
     for row in SigningKey.objects.all():
-        pem = keys.decrypt(row.private_key_encrypted).decode()
+        pem = at_rest.decrypt(row.private_key_encrypted).decode()
         lines += [line for line in pem.splitlines() if line and not line.startswith("-----")]
     return lines
 

@@ -10,30 +10,37 @@ from oidc.constants import AUTH_METHODS, GRANT_TYPE_NAMES
 from oidc.models import Client
 
 
+def _add_create_arguments(create) -> None:
+    """`oidc_client create`: the metadata an admin sets from the command line (Registration 2)."""
+    create.add_argument("--name", required=True)
+    create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
+    create.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout")
+    create.add_argument("--grant-type", action="append", dest="grant_types", choices=GRANT_TYPE_NAMES)
+    create.add_argument("--token-endpoint-auth-method", default="client_secret_basic", choices=AUTH_METHODS)
+    create.add_argument("--skip-consent", action="store_true", help="First-party client: no consent page")
+    create.add_argument("--require-pkce", action="store_true")
+    create.add_argument(
+        "--management",
+        action="store_true",
+        help="Management API client: may get the portico:admin scope with client_credentials",
+    )
+    create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
+    create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
+    create.add_argument("--application-type", choices=["web", "native"], default="web")
+    # Back-Channel Logout 1.0 2.2 / Front-Channel Logout 1.0 2: where Portico tells the app of a logout.
+    create.add_argument("--backchannel-logout-uri", default="", metavar="URI")
+    create.add_argument("--backchannel-logout-session-required", action="store_true")
+    create.add_argument("--frontchannel-logout-uri", default="", metavar="URI")
+    create.add_argument("--frontchannel-logout-session-required", action="store_true")
+    create.add_argument("--format", choices=["text", "json"], default="text")
+
+
 class Command(BaseCommand):
     help = "Manage OpenID clients. `create` registers one and prints its client_id and secret."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        create = sub.add_parser("create", help="Register a client")
-        create.add_argument("--name", required=True)
-        create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
-        create.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout")
-        create.add_argument("--grant-type", action="append", dest="grant_types", choices=GRANT_TYPE_NAMES)
-        create.add_argument(
-            "--token-endpoint-auth-method", default="client_secret_basic", choices=AUTH_METHODS
-        )
-        create.add_argument("--skip-consent", action="store_true", help="First-party client: no consent page")
-        create.add_argument("--require-pkce", action="store_true")
-        create.add_argument(
-            "--management",
-            action="store_true",
-            help="Management API client: may get the portico:admin scope with client_credentials",
-        )
-        create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
-        create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
-        create.add_argument("--application-type", choices=["web", "native"], default="web")
-        create.add_argument("--format", choices=["text", "json"], default="text")
+        _add_create_arguments(sub.add_parser("create", help="Register a client"))
         listing = sub.add_parser("list", help="List clients")
         listing.add_argument("--format", choices=["text", "json"], default="text")
         for name, text in (
@@ -113,6 +120,10 @@ class Command(BaseCommand):
                 userinfo_signed_response_alg=options["userinfo_signed_response_alg"],
                 application_type=options["application_type"],
                 can_manage=options["management"],
+                backchannel_logout_uri=options["backchannel_logout_uri"],
+                backchannel_logout_session_required=options["backchannel_logout_session_required"],
+                frontchannel_logout_uri=options["frontchannel_logout_uri"],
+                frontchannel_logout_session_required=options["frontchannel_logout_session_required"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
