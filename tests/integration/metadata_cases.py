@@ -5,6 +5,11 @@ VALID = {
     "client_name#fr": "Appli enregistrée",
     "redirect_uris": ["https://app.example.org/cb"],
     "post_logout_redirect_uris": ["https://app.example.org/bye"],
+    # Back-Channel Logout 1.0 2.2, Front-Channel Logout 1.0 2.
+    "backchannel_logout_uri": "https://app.example.org/backchannel",
+    "backchannel_logout_session_required": True,
+    "frontchannel_logout_uri": "https://app.example.org/frontchannel",
+    "frontchannel_logout_session_required": True,
     "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
     "response_types": ["code"],
     "contacts": ["ops@example.org"],
@@ -74,6 +79,26 @@ BAD_METADATA = [
         {"backchannel_logout_uri": "https://app.example.org/bc#x"},
         "invalid_client_metadata",
         "backchannel_logout_uri",
+    ),
+    (
+        {"backchannel_logout_uri": "javascript:alert(1)"},
+        "invalid_client_metadata",
+        "backchannel_logout_uri",
+    ),
+    (
+        {"frontchannel_logout_uri": "https://app.example.org/fc#x"},
+        "invalid_client_metadata",
+        "frontchannel_logout_uri",
+    ),
+    (
+        {"backchannel_logout_session_required": "yes"},
+        "invalid_client_metadata",
+        "backchannel_logout_session_required",
+    ),
+    (
+        {"post_logout_redirect_uris": ["https://app.example.org/bye#x"]},
+        "invalid_client_metadata",
+        "post_logout_redirect_uris",
     ),
     ({"client_name": "x\u0000y"}, "invalid_client_metadata", "NUL"),
     ({"client_name#fr": ""}, "invalid_client_metadata", "client_name#fr"),
