@@ -68,6 +68,9 @@ PORTICO_PAIRWISE_SALT = (
 PORTICO_REGISTRATION = os.environ.get("PORTICO_REGISTRATION", "off")
 if PORTICO_REGISTRATION not in ("off", "token", "open"):
     raise ImproperlyConfigured("PORTICO_REGISTRATION must be off, token or open.")
+# Open registration (RFC 9700 4.11.2): when set, openly registered clients may only use redirect URIs on these
+# hosts ("app.example.com", or "*.example.com" for its subdomains), and their errors redirect without a click.
+PORTICO_REGISTRATION_TRUSTED_HOSTS = env_list("PORTICO_REGISTRATION_TRUSTED_HOSTS")
 # Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
 PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 # Fetches of client documents triggered by unauthenticated requests: the whole fetch ends after this many

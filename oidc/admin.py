@@ -90,6 +90,7 @@ class ClientAdmin(admin.ModelAdmin):
                     "default_acr_values",
                     "can_introspect",
                     "can_manage",
+                    "registered_openly",
                 )
             },
         ),

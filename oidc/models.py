@@ -147,6 +147,16 @@ class Client(AbstractApplication):
     previous_secret_expires = models.DateTimeField(null=True, blank=True, editable=False)
     # RFC 7592: digest of the registration access token of dynamically registered clients.
     registration_access_token = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # RFC 9700 4.11.2: registered by anyone (PORTICO_REGISTRATION=open), so nobody vouched for its redirect
+    # URIs; errors found before the person interacted are not redirected there without a click.
+    registered_openly = models.BooleanField(
+        _("registered openly (not vetted)"),
+        default=False,
+        help_text=_(
+            "Set by open dynamic registration. Clear it to vouch for the client: its errors then go back to "
+            "its redirect URIs without the confirmation page."
+        ),
+    )
 
     objects = ApplicationManager()
 

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import clients, conf, errors
+from . import clients, conf, errors, redirect_uris
 from .models import Client, InitialAccessToken
 from .secrets import digest
 
@@ -161,6 +161,18 @@ def describe(client: Client) -> dict[str, Any]:
     return {k: v for k, v in document.items() if v not in (None, "", []) or k in DEFAULTS}
 
 
+def _check_open_hosts(client: Client) -> None:
+    """With PORTICO_REGISTRATION_TRUSTED_HOSTS set, open registration accepts only redirect URIs there."""
+    if not client.registered_openly or not conf.registration_trusted_hosts():
+        return
+    for field in LISTS:
+        for uri in getattr(client, field).split():
+            if not redirect_uris.on_hosts(uri, conf.registration_trusted_hosts()):
+                raise errors.InvalidRedirectUri(
+                    f"{field}: {uri} is not on a host this server accepts for open registration"
+                )
+
+
 def configuration_uri(client: Client) -> str:
     return conf.endpoint(reverse("oidc:client-configuration", args=[client.client_id]))
 
@@ -173,10 +185,11 @@ def _registration_token(client: Client) -> str:
 
 @transaction.atomic
 def register(data: Any) -> dict[str, Any]:
-    client = Client(skip_authorization=False, can_introspect=False)
+    client = Client(skip_authorization=False, can_introspect=False, registered_openly=mode() == "open")
     apply_metadata(client, data)
     secret = clients.issue_secret(client)
     validate_client(client)
+    _check_open_hosts(client)
     token = _registration_token(client)
     client.save()
     document = describe(client)
@@ -209,6 +222,7 @@ def replace_metadata(client: Client, data: Any) -> str:
     elif not needs_secret:
         clients.issue_secret(client)  # clears it
     validate_client(client)
+    _check_open_hosts(client)
     return secret
 
 

@@ -19,7 +19,7 @@ ALLOWED_IMPORTS = {
     "oidc.redirect_uris": set(),
     "oidc.sign_in": set(),
     "oidc.authrequest": {"oidc.constants", "oidc.errors", "oidc.subjects"},
-    "oidc.errors": {"oidc.conf", "oidc.responses"},
+    "oidc.errors": {"oidc.conf", "oidc.redirect_uris", "oidc.responses"},
     "oidc.responses": {"oidc.constants", "oidc.redirect_uris", "oidc.middleware"},
     "oidc.models": {
         "oidc.conf",
