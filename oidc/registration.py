@@ -20,7 +20,7 @@ from .models import Client, InitialAccessToken
 from .secrets import digest
 
 MODES = ("off", "token", "open")
-LISTS = ("redirect_uris", "post_logout_redirect_uris")  # space-separated in the model
+LISTS = ("redirect_uris", "post_logout_redirect_uris", "request_uris")  # space-separated in the model
 STRINGS = (
     "application_type",
     "logo_uri",
@@ -44,6 +44,7 @@ BOOLEANS = (
     "require_auth_time",
     "backchannel_logout_session_required",
     "frontchannel_logout_session_required",
+    "require_pushed_authorization_requests",  # RFC 9126 6
 )
 DEFAULTS: dict[str, Any] = {
     "application_type": "web",
@@ -148,6 +149,7 @@ def describe(client: Client) -> dict[str, Any]:
         "client_name": client.name,
         "redirect_uris": client.redirect_uris.split(),
         "post_logout_redirect_uris": client.post_logout_redirect_uris.split(),
+        "request_uris": client.request_uris.split(),
         "default_max_age": client.default_max_age,
         "jwks": client.jwks,
     }
