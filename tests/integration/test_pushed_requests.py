@@ -2,14 +2,18 @@
 then uses, once, and until when. End to end with an independent client: tests/protocol/test_par_authlib.py."""
 
 import json
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client as Browser
 from django.utils import timezone
+from jwt.algorithms import RSAAlgorithm
 
-from oidc import pushed_requests
+from oidc import conf, pushed_requests
 from oidc.models import PushedAuthorizationRequest
 from oidc.secrets import digest
 from tests.conftest import pkce_pair, query_of
@@ -220,3 +224,61 @@ def test_discovery_advertises_par_and_request_uri_support(client):
     assert metadata["require_pushed_authorization_requests"] is False
     assert metadata["request_uri_parameter_supported"] is True
     assert metadata["require_request_uri_registration"] is False
+
+
+@pytest.fixture
+def signing_client(make_client):
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**RSAAlgorithm.to_jwk(private.public_key(), as_dict=True), "kid": "k1"}
+    rp, secret = make_client(skip_consent=True, jwks={"keys": [jwk]}, request_object_signing_alg="RS256")
+    return rp, secret, private
+
+
+def _object(rp, private, **claims) -> str:
+    now = int(time.time())
+    _verifier, challenge = pkce_pair()
+    inner = {
+        "iss": rp.client_id,
+        "aud": conf.issuer(),
+        "exp": now + 300,
+        "client_id": rp.client_id,
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": "in-the-object",
+        "nonce": "n",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **claims,
+    }
+    return jwt.encode(inner, private, algorithm="RS256", headers={"kid": "k1"})
+
+
+def test_rfc9126_3_a_pushed_request_object_is_verified_and_only_its_claims_are_used(browser, signing_client):
+    rp, secret, private = signing_client
+    form = {"request": _object(rp, private), "state": "beside-the-object", "scope": "openid email"}
+    response = Browser().post("/par", form, **basic(rp.client_id, secret))
+    assert response.status_code == 201, response.content
+    stored = PushedAuthorizationRequest.objects.get().parameters
+    assert stored["state"] == "in-the-object" and stored["scope"] == "openid" and "request" not in stored
+    redirect = _authorize(browser, rp, response.json()["request_uri"])
+    assert query_of(redirect["Location"])["state"] == "in-the-object"
+
+
+def test_rfc9126_3_a_pushed_request_object_that_does_not_verify_is_refused_as_json(signing_client):
+    rp, secret, _private = signing_client
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    response = Browser().post("/par", {"request": _object(rp, stranger)}, **basic(rp.client_id, secret))
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request_object",
+        "error_description": "the request object's signature does not verify with the client's keys",
+    }
+    assert not PushedAuthorizationRequest.objects.exists()
+
+
+def test_rfc7636_a_public_client_must_push_a_code_challenge(make_client):
+    rp, _ = make_client(confidential=False)
+    response = Browser().post("/par", authorize_params(rp))
+    assert response.status_code == 400, response.content
+    assert response.json() == {"error": "invalid_request", "error_description": "Code challenge required."}
