@@ -175,7 +175,9 @@ def check_request_uri(uri: str, *, client) -> None:
     for jwks_uri) and, when the client registered request_uris, one of them (the fragment is ignored)."""
     parts = urlsplit(uri)
     if parts.scheme not in fetch.fetchable_schemes() or not parts.hostname or len(uri) > 512:
-        raise InvalidRequestUri("request_uri must be an https URL of at most 512 characters (Core 6.2)")
+        raise InvalidRequestUri(
+            "request_uri must be an https URL of at most 512 characters (Core 6.2, RFC 9101 5.2)"
+        )
     registered = [_without_fragment(u) for u in client.request_uris.split()]
     if registered and _without_fragment(uri) not in registered:
         raise InvalidRequestUri(
