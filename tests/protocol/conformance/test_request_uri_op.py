@@ -211,3 +211,29 @@ def test_a_request_uri_with_an_unknown_client_is_a_page(op, browser):
         }
     )
     assert outcome.mode == "page" and outcome.status == 400
+
+
+@pytest.mark.parametrize(
+    "response_type,response_mode,delivered",
+    [
+        ("id_token", None, "fragment"),
+        ("code id_token", None, "fragment"),
+        ("code", "form_post", "form_post"),
+        ("code id_token", "form_post", "form_post"),
+    ],
+    ids=["implicit", "hybrid", "code form_post", "hybrid form_post"],
+)
+def test_oidcc_request_uri_in_the_implicit_hybrid_and_form_post_plans(
+    op, browser, register, person, rp_server, response_type, response_mode, delivered
+):
+    rp = register(
+        grant_types=["authorization_code", "implicit"],
+        response_types=["code", "id_token", "code id_token"],
+    )
+    claims = _claims(rp, op, response_type=response_type, response_mode=response_mode)
+    uri = rp_server("/requests/plan.jwt", request_object({k: v for k, v in claims.items() if v is not None}))
+    outcome = browser.authorize({**_outer(rp, uri), "response_type": response_type}, user=person)
+    assert outcome.mode == delivered and outcome.params["state"] == claims["state"], outcome
+    if "id_token" in response_type:
+        verify_id_token(op, outcome.params["id_token"], client_id=rp.client_id, nonce=claims["nonce"])
+    assert ("code" in outcome.params) is ("code" in response_type.split())
