@@ -15,6 +15,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from oidc import conf, pushed_requests
 from oidc.models import PushedAuthorizationRequest
+from oidc.purge import purge
 from oidc.secrets import digest
 from tests.conftest import pkce_pair, query_of
 from tests.integration.helpers import REDIRECT, authorize_params, basic
@@ -282,3 +283,14 @@ def test_rfc7636_a_public_client_must_push_a_code_challenge(make_client):
     response = Browser().post("/par", authorize_params(rp))
     assert response.status_code == 400, response.content
     assert response.json() == {"error": "invalid_request", "error_description": "Code challenge required."}
+
+
+def test_purge_removes_expired_pushed_requests_and_keeps_live_ones(make_client):
+    rp, _ = make_client()
+    now = timezone.now()
+    expired, _ttl = pushed_requests.store(rp, {"client_id": rp.client_id}, now=now - timedelta(seconds=61))
+    live, _ttl = pushed_requests.store(rp, {"client_id": rp.client_id}, now=now)
+    report = purge(now=now)
+    assert report.deleted["pushed authorization requests"] == 1
+    assert list(PushedAuthorizationRequest.objects.values_list("digest", flat=True)) == [digest(live)]
+    assert digest(expired) != digest(live)
