@@ -294,3 +294,16 @@ def test_purge_removes_expired_pushed_requests_and_keeps_live_ones(make_client):
     assert report.deleted["pushed authorization requests"] == 1
     assert list(PushedAuthorizationRequest.objects.values_list("digest", flat=True)) == [digest(live)]
     assert digest(expired) != digest(live)
+
+
+def test_rfc9126_2_2_an_expired_request_uri_is_refused_at_authorize(browser, make_client):
+    rp, secret = make_client(skip_consent=True)
+    request_uri = push(rp, secret).json()["request_uri"]
+    PushedAuthorizationRequest.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    response = _authorize(browser, rp, request_uri, redirect_uri=REDIRECT, state="late")
+    query = query_of(response["Location"])
+    assert (query["error"], query["error_description"], query["state"]) == (
+        "invalid_request_uri",
+        "request_uri is unknown, expired or already used (RFC 9126 4)",
+        "late",
+    )
