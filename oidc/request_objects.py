@@ -173,8 +173,12 @@ def _without_fragment(uri: str) -> str:
 def check_request_uri(uri: str, *, client) -> None:
     """Core 6.2 and Registration 2: an absolute URL Portico may fetch (https; http only in development, as
     for jwks_uri) and, when the client registered request_uris, one of them (the fragment is ignored)."""
-    parts = urlsplit(uri)
-    if parts.scheme not in fetch.fetchable_schemes() or not parts.hostname or len(uri) > 512:
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if not host or parts.scheme not in fetch.fetchable_schemes() or len(uri) > 512:
         raise InvalidRequestUri(
             "request_uri must be an https URL of at most 512 characters (Core 6.2, RFC 9101 5.2)"
         )

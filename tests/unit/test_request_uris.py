@@ -50,9 +50,10 @@ def test_core_6_2_a_client_without_registered_request_uris_may_use_any_https_url
         "ftp://rp.example.org/a.jwt",
         "file:///etc/passwd",
         "https:///no-host",
+        "https://[::1/a.jwt",
         "https://rp.example.org/" + "a" * 500,
     ],
-    ids=["ftp", "file", "no host", "over 512 characters"],
+    ids=["ftp", "file", "no host", "broken IPv6 host", "over 512 characters"],
 )
 def test_rfc9101_5_2_only_fetchable_urls_of_at_most_512_characters(uri):
     with pytest.raises(InvalidRequestUri) as caught:
