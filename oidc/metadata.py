@@ -63,8 +63,12 @@ def _redirect_problems(uri: str, *, native: bool) -> list[str]:
 def _https_problems(field: str, uri: str, *, schemes: tuple[str, ...] = ("https",)) -> list[str]:
     if not uri:
         return []
-    parts = urlsplit(uri)
-    if parts.scheme not in schemes or not parts.hostname:
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL at all
+        return [f"{field} must be an https URL"]
+    if parts.scheme not in schemes or not host:
         return [f"{field} must be an https URL"]
     return []
 

@@ -77,6 +77,7 @@ BAD_METADATA = [
     ),
     ({"request_uris": ["ftp://app.example.org/r.jwt"]}, "invalid_client_metadata", "request_uris"),
     ({"request_uris": "https://app.example.org/r.jwt"}, "invalid_client_metadata", "request_uris"),
+    ({"request_uris": ["https://[::1/r.jwt"]}, "invalid_client_metadata", "request_uris"),
     (
         {"require_pushed_authorization_requests": "yes"},
         "invalid_client_metadata",
