@@ -79,6 +79,10 @@ PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 PORTICO_FETCH_DEADLINE = float(os.environ.get("PORTICO_FETCH_DEADLINE", "4"))
 PORTICO_FETCH_FAILURE_TTL = int(os.environ.get("PORTICO_FETCH_FAILURE_TTL", "60"))
 PORTICO_FETCH_PER_HOST = int(os.environ.get("PORTICO_FETCH_PER_HOST", "2"))
+# Pushed authorization requests (RFC 9126): a request_uri is valid this many seconds (short: it is a bearer
+# reference to the request); with REQUIRE on, /authorize accepts only pushed requests from every client.
+PORTICO_PAR_TTL = int(os.environ.get("PORTICO_PAR_TTL", "60"))
+PORTICO_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS = env_bool("PORTICO_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -83,6 +83,8 @@ class ClientAdmin(admin.ModelAdmin):
                     "id_token_signed_response_alg",
                     "userinfo_signed_response_alg",
                     "request_object_signing_alg",
+                    "request_uris",
+                    "require_pushed_authorization_requests",
                     "subject_type",
                     "sector_identifier_uri",
                     "default_max_age",

@@ -20,6 +20,7 @@ CSP = (
 # clients and bearer tokens, read no cookie, session, message or page language, and are CSRF-exempt.
 MACHINE_ENDPOINTS = (
     "oidc:token",
+    "oidc:pushed-authorization-request",
     "oidc:revoke",
     "oidc:introspect",
     "oidc:userinfo",

@@ -124,6 +124,13 @@ class Client(AbstractApplication):
     backchannel_logout_session_required = models.BooleanField(default=False)
     frontchannel_logout_uri = models.URLField(_("front-channel logout URI"), blank=True)
     frontchannel_logout_session_required = models.BooleanField(default=False)
+    # RFC 9126 5 and 6: this client's authorization requests are accepted only when pushed.
+    require_pushed_authorization_requests = models.BooleanField(
+        _("require pushed authorization requests"), default=False
+    )
+    # Registration 2: request_uri values (Core 6.2) the client pre-registered, space-separated; when there
+    # are any, a request_uri must be one of them (its fragment ignored).
+    request_uris = models.TextField(_("request URIs"), blank=True, default="")
     can_introspect = models.BooleanField(
         _("resource server (may introspect any token)"),
         default=False,
@@ -328,6 +335,7 @@ from .records import (  # noqa: E402
     ClientAssertion,
     Consent,
     InitialAccessToken,
+    PushedAuthorizationRequest,
     SessionClient,
     SigningKey,
 )
@@ -341,6 +349,7 @@ __all__ = [
     "IDToken",
     "InitialAccessToken",
     "LogoutDelivery",
+    "PushedAuthorizationRequest",
     "RefreshToken",
     "SessionClient",
     "SigningKey",

@@ -20,7 +20,7 @@ from .models import Client, InitialAccessToken
 from .secrets import digest
 
 MODES = ("off", "token", "open")
-LISTS = ("redirect_uris", "post_logout_redirect_uris")  # space-separated in the model
+LISTS = ("redirect_uris", "post_logout_redirect_uris", "request_uris")  # space-separated in the model
 STRINGS = (
     "application_type",
     "logo_uri",
@@ -44,6 +44,7 @@ BOOLEANS = (
     "require_auth_time",
     "backchannel_logout_session_required",
     "frontchannel_logout_session_required",
+    "require_pushed_authorization_requests",  # RFC 9126 6
 )
 DEFAULTS: dict[str, Any] = {
     "application_type": "web",
@@ -148,6 +149,7 @@ def describe(client: Client) -> dict[str, Any]:
         "client_name": client.name,
         "redirect_uris": client.redirect_uris.split(),
         "post_logout_redirect_uris": client.post_logout_redirect_uris.split(),
+        "request_uris": client.request_uris.split(),
         "default_max_age": client.default_max_age,
         "jwks": client.jwks,
     }
@@ -165,7 +167,7 @@ def _check_open_hosts(client: Client) -> None:
     """With PORTICO_REGISTRATION_TRUSTED_HOSTS set, open registration accepts only redirect URIs there."""
     if not client.registered_openly or not conf.registration_trusted_hosts():
         return
-    for field in LISTS:
+    for field in ("redirect_uris", "post_logout_redirect_uris"):  # where a browser is sent
         for uri in getattr(client, field).split():
             if not redirect_uris.on_hosts(uri, conf.registration_trusted_hosts()):
                 raise errors.InvalidRedirectUri(

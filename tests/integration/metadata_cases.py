@@ -100,6 +100,14 @@ BAD_METADATA = [
         "invalid_client_metadata",
         "post_logout_redirect_uris",
     ),
+    ({"request_uris": ["ftp://app.example.org/r.jwt"]}, "invalid_client_metadata", "request_uris"),
+    ({"request_uris": "https://app.example.org/r.jwt"}, "invalid_client_metadata", "request_uris"),
+    ({"request_uris": ["https://[::1/r.jwt"]}, "invalid_client_metadata", "request_uris"),
+    (
+        {"require_pushed_authorization_requests": "yes"},
+        "invalid_client_metadata",
+        "require_pushed_authorization_requests",
+    ),
     ({"client_name": "x\u0000y"}, "invalid_client_metadata", "NUL"),
     ({"client_name#fr": ""}, "invalid_client_metadata", "client_name#fr"),
 ]
