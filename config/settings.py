@@ -92,9 +92,12 @@ INSTALLED_APPS = [
     "django_tasks.backends.database",
     "accounts",
     "oidc",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: times, counts and logs every request, and answers 503 when the database cannot be reached.
+    "ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "oidc.middleware.MachineEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -261,10 +264,18 @@ if env_bool("PORTICO_BEHIND_PROXY", False):
 CSRF_TRUSTED_ORIGINS = [PORTICO_ISSUER] + env_list("CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_NAME = "portico_session"
 
+# Logs: JSON lines in production (one per request from ops/requestlog.py), readable text in development.
+PORTICO_LOG_FORMAT = os.environ.get("PORTICO_LOG_FORMAT", "text" if DEBUG else "json")
+if PORTICO_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("PORTICO_LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "ops.requestlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": PORTICO_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # oauthlib logs whole requests (codes, secrets) at DEBUG; keep it quiet whatever LOG_LEVEL says.
     "loggers": {"oauthlib": {"level": "WARNING"}, "oauth2_provider": {"level": "WARNING"}},
@@ -360,6 +371,12 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
 }
+
+# GET /metrics (ops/metrics_view.py) answers a bearer token equal to PORTICO_METRICS_TOKEN, or a client address
+# in PORTICO_METRICS_ALLOW (comma-separated networks, e.g. 10.0.0.0/8); with neither set it does not exist.
+# With several worker processes per node set PROMETHEUS_MULTIPROC_DIR (docs/operations.md).
+PORTICO_METRICS_TOKEN = os.environ.get("PORTICO_METRICS_TOKEN", "")
+PORTICO_METRICS_ALLOW = env_list("PORTICO_METRICS_ALLOW")
 
 # Background work (back-channel logout deliveries) runs in `manage.py db_worker`, a process of its own; the
 # task rows live in the database, written in the same transaction as the work they stand for.
