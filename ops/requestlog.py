@@ -44,22 +44,19 @@ def client_id(request) -> str:
 
 
 def log(request, response, *, route: str, duration: float, rid: str) -> None:
+    fields = {
+        "request_id": rid,
+        "method": request.method,
+        "route": route,
+        "status": response.status_code,
+        "duration_ms": round(duration * 1000, 1),
+        "client_id": client_id(request),
+    }
+    # The text form (development) says the same in one readable line; production writes the fields as JSON.
     logger.info(
-        "%s %s %s %.1fms",
-        request.method,
-        route,
-        response.status_code,
-        duration * 1000,
-        extra={
-            "portico": {
-                "request_id": rid,
-                "method": request.method,
-                "route": route,
-                "status": response.status_code,
-                "duration_ms": round(duration * 1000, 1),
-                "client_id": client_id(request),
-            }
-        },
+        "%(method)s %(route)s %(status)s %(duration_ms)sms client_id=%(client_id)s request_id=%(request_id)s",
+        fields,
+        extra={"portico": fields},
     )
 
 
