@@ -34,15 +34,20 @@ def allowed(request) -> bool:
     return any(ip in network for network in conf.metrics_networks())
 
 
-def exposition() -> bytes:
+def process_exposition() -> bytes:
+    """This process's counters, or with PROMETHEUS_MULTIPROC_DIR set every worker process's, added up (the
+    files of workers that have exited still count: counters never go back)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # adds up every worker process's files
-    else:
-        registry = REGISTRY
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def exposition() -> bytes:
     database = CollectorRegistry(auto_describe=False)
     database.register(DatabaseCollector())
-    return generate_latest(registry) + generate_latest(database)
+    return process_exposition() + generate_latest(database)
 
 
 @never_cache
