@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "accounts",
     "oidc",
     "ops",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SignInActivityMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oidc.middleware.ContentSecurityPolicyMiddleware",
@@ -115,6 +117,7 @@ MIDDLEWARE = [
 # What the machine endpoints (token, introspection, revocation, userinfo, registration, discovery, JWKS) pass
 # through after SecurityMiddleware instead of the rest of MIDDLEWARE (oidc/middleware.py).
 PORTICO_MACHINE_MIDDLEWARE = [
+    "audit.middleware.AuditContextMiddleware",  # dynamic registration's client_created names the client
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oidc.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -377,6 +380,9 @@ OAUTH2_PROVIDER = {
 # With several worker processes per node set PROMETHEUS_MULTIPROC_DIR (docs/operations.md).
 PORTICO_METRICS_TOKEN = os.environ.get("PORTICO_METRICS_TOKEN", "")
 PORTICO_METRICS_ALLOW = env_list("PORTICO_METRICS_ALLOW")
+
+# Audit events (audit/) older than this many days are deleted by audit_purge (and purge_tokens); 0 keeps them.
+PORTICO_AUDIT_RETENTION_DAYS = int(os.environ.get("PORTICO_AUDIT_RETENTION_DAYS", "365"))
 
 # Background work (back-channel logout deliveries) runs in `manage.py db_worker`, a process of its own; the
 # task rows live in the database, written in the same transaction as the work they stand for.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "accounts", "oidc", "ops")
+PACKAGES = ("config", "accounts", "oidc", "ops", "audit")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 40
 # Functions that are one dict literal (the issue allows them).
