@@ -380,6 +380,10 @@ OAUTH2_PROVIDER = {
 # With several worker processes per node set PROMETHEUS_MULTIPROC_DIR (docs/operations.md).
 PORTICO_METRICS_TOKEN = os.environ.get("PORTICO_METRICS_TOKEN", "")
 PORTICO_METRICS_ALLOW = env_list("PORTICO_METRICS_ALLOW")
+# Set while SECRET_KEY is being rotated: check --deploy then insists on SECRET_KEY_FALLBACKS (ops/checks.py).
+PORTICO_SECRET_KEY_ROTATION = env_bool("PORTICO_SECRET_KEY_ROTATION", False)
+# System check ids an operator has decided to accept, e.g. portico.W004 when open registration is the policy.
+SILENCED_SYSTEM_CHECKS = env_list("PORTICO_SILENCED_CHECKS")
 
 # Audit events (audit/) older than this many days are deleted by audit_purge (and purge_tokens); 0 keeps them.
 PORTICO_AUDIT_RETENTION_DAYS = int(os.environ.get("PORTICO_AUDIT_RETENTION_DAYS", "365"))

@@ -6,4 +6,4 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (counts sign-ins, consents, tokens and database errors)
+        from . import checks, receivers  # noqa: F401  (deploy checks; counts sign-ins, consents, tokens)
