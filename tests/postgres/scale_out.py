@@ -80,7 +80,7 @@ def node_environment(
         if not key.startswith(("PORTICO_", "DATABASE_", "REDIS"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="tests.settings",
+        DJANGO_SETTINGS_MODULE="tests.postgres.node_settings",
         DEBUG="0",
         SECRET_KEY=secret_key,
         PORTICO_ISSUER=issuer,

@@ -1,7 +1,8 @@
 """Portico on two nodes behind a load balancer (HAProxy, round robin) with one PostgreSQL and one Redis: a
 browser sign-in whose steps land on both nodes, sign-in throttling shared by the nodes, a key rotated through
-one node published by the other within the documented delay (oidc/keys.py KEYSET_TTL), and a node killed
-under load without losing a token it issued."""
+one node published by the other within the documented delay (oidc/keys.py KEYSET_TTL), a node killed
+under load without losing a token it issued, and every database connection cut under load (what a
+PostgreSQL restart does) failing only in-flight requests, as 503 JSON, with no node restarted."""
 
 import hashlib
 import shutil
@@ -212,3 +213,48 @@ def _wait_until(condition, *, deadline: float = 60.0) -> None:
     while not condition():
         assert time.monotonic() < end, "the load did not make progress"
         time.sleep(0.1)
+
+
+def _terminate_node_connections() -> int:
+    """What a PostgreSQL restart does to the nodes: every connection they hold is cut."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_database_connections_cut_under_load_fail_only_in_flight_requests_as_503_json(cluster, make_client):
+    rp, secret = make_client(redirect_uris=(), grant_types=["client_credentials"])
+    outcomes: list[tuple[int, str]] = []
+    stop = threading.Event()
+
+    def load():
+        http = requests.Session()
+        while not stop.is_set():
+            response = http.post(
+                cluster.lb + "/token",
+                auth=(rp.client_id, secret),
+                data={"grant_type": "client_credentials"},
+                timeout=10,
+            )
+            outcomes.append((response.status_code, response.text if response.status_code != 200 else ""))
+
+    workers = [threading.Thread(target=load) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        _wait_until(lambda: len(outcomes) >= 20)
+        cut = sum(_terminate_node_connections() for _ in range(3))
+        after = len(outcomes)
+        _wait_until(lambda: len(outcomes) >= after + 40)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+    assert cut >= 1
+    failed = [(status, body) for status, body in outcomes if status != 200]
+    assert all(status == 503 and '"temporarily_unavailable"' in body for status, body in failed), failed[:3]
+    assert [status for status, _ in outcomes[-20:]] == [200] * 20  # recovered without restarting a node
+    assert all(process.poll() is None for process in cluster.processes.values())
