@@ -32,6 +32,8 @@ JSON_ROUTES = frozenset(
 )
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER = "5"
+# Metric labels come from a bounded set: any other method a client invents is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNAVAILABLE = "The service is temporarily unavailable. Try again in a few seconds."
 
 
@@ -85,7 +87,8 @@ class OperationsMiddleware:
         duration = time.perf_counter() - started
         route = route_of(request)
         status = str(response.status_code)
-        metrics.REQUESTS.labels(route=route, method=request.method, status=status).inc()
+        method = request.method if request.method in METHODS else "other"
+        metrics.REQUESTS.labels(route=route, method=method, status=status).inc()
         metrics.LATENCY.labels(route=route, status=status).observe(duration)
         requestlog.log(request, response, route=route, duration=duration, rid=rid)
         response["X-Request-ID"] = rid

@@ -174,3 +174,20 @@ def test_every_response_carries_a_request_id():
     assert given["X-Request-ID"] == "lb-1234.abc"
     replaced = Browser().get("/health/live", HTTP_X_REQUEST_ID="bad id\r\nwith spaces")
     assert replaced["X-Request-ID"] != "bad id\r\nwith spaces" and len(replaced["X-Request-ID"]) == 32
+
+
+def test_health_checks_are_not_redirected_to_https(settings):
+    """A load balancer checks a node over plain HTTP; pages still go to https."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert Browser().get("/health/live").status_code == 200
+    assert Browser().get("/health/ready").status_code == 200
+    assert Browser().get("/login").status_code == 301
+
+
+def test_invented_methods_do_not_grow_the_label_set(metrics_token):
+    Browser().generic("BREW", "/health/live")
+    samples = scrape()
+    methods = {
+        dict(labels).get("method") for name, labels in samples if name == "portico_http_requests_total"
+    }
+    assert "BREW" not in methods and "other" in methods
