@@ -131,6 +131,18 @@ def test_accounts_reaches_the_provider_only_through_its_interface():
     assert reaching == set()
 
 
+def test_operations_and_audit_sit_above_the_provider_and_accounts():
+    """ops/ and audit/ import accounts and oidc and hear from them through signals; never the reverse."""
+    reaching = {
+        (module, target)
+        for module, targets in GRAPH.items()
+        if module.split(".")[0] in ("config", "accounts", "oidc")
+        for target in targets
+        if target.split(".")[0] in ("ops", "audit")
+    }
+    assert reaching == set()
+
+
 def test_no_module_over_400_lines_and_no_function_over_40():
     too_long = []
     for module, path in MODULES.items():
