@@ -1,6 +1,7 @@
 """Portico settings: environment variables in, Django settings out. No logic beyond parsing."""
 
 import hashlib
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -383,6 +384,10 @@ OAUTH2_PROVIDER = {
 # With several worker processes per node set PROMETHEUS_MULTIPROC_DIR (docs/operations.md).
 PORTICO_METRICS_TOKEN = os.environ.get("PORTICO_METRICS_TOKEN", "")
 PORTICO_METRICS_ALLOW = env_list("PORTICO_METRICS_ALLOW")
+try:
+    [ipaddress.ip_network(network, strict=False) for network in PORTICO_METRICS_ALLOW]
+except ValueError as error:
+    raise ImproperlyConfigured(f"PORTICO_METRICS_ALLOW: {error}") from None
 # Set while SECRET_KEY is being rotated: check --deploy then insists on SECRET_KEY_FALLBACKS (ops/checks.py).
 PORTICO_SECRET_KEY_ROTATION = env_bool("PORTICO_SECRET_KEY_ROTATION", False)
 # System check ids an operator has decided to accept, e.g. portico.W004 when open registration is the policy.

@@ -66,7 +66,7 @@ def test_ready_fails_when_the_signing_keys_cannot_be_decrypted(settings):
 
 
 def test_ready_checks_a_shared_cache_when_one_is_configured(settings):
-    # A memcached server on a loopback port where nothing listens: configured, unreachable.
+    # A Redis server on a loopback port where nothing listens: configured, unreachable.
     settings.CACHES = {
         **settings.CACHES,
         "default": {
