@@ -27,6 +27,10 @@ MACHINE_ENDPOINTS = (
     "oidc:register",
     "oidc:configuration",
     "oidc:jwks",
+    # Operations: load-balancer health checks and metrics scrapes.
+    "ops:live",
+    "ops:ready",
+    "ops:metrics",
 )
 
 

@@ -96,7 +96,8 @@ class Command(BaseCommand):
                 secret = rotate_secret(client, overlap=timedelta(hours=options["overlap_hours"]))
                 self._emit({"client_id": client.client_id, "client_secret": secret}, options)
             elif action in ("disable", "enable"):
-                Client.objects.filter(pk=client.pk).update(is_active=action == "enable")
+                client.is_active = action == "enable"
+                client.save(update_fields=["is_active"])  # a save, so the audit log sees it
                 self._emit({"client_id": client.client_id, "active": action == "enable"}, options)
             else:
                 client.delete()
