@@ -19,7 +19,6 @@ from django.db import connection
 
 from oidc.keys import KEYSET_TTL
 from oidc.models import AccessToken
-from tests.browser.conftest import chromium, page  # noqa: F401  (fixtures)
 from tests.conftest import pkce_pair
 
 from . import scale_out
