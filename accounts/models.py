@@ -189,3 +189,17 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThrottleCounter(models.Model):
+    """One throttle counter (accounts/throttle.py): attempts reserved in the current window, under a row lock
+    so that parallel requests cannot each read the same count (a read-then-write race)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    attempts = models.PositiveIntegerField(default=0)
+    first = models.FloatField()  # the window's start, epoch seconds
+    last = models.FloatField()
+    expires = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -26,10 +26,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         keys = [throttle.ip_key(client_ip(self.request), "reset")]
-        if not throttle.check(keys).allowed:
+        if not throttle.reserve(keys).allowed:  # counted: bounds the mail one network can make us send
             form.add_error(None, _("Too many requests from your network. Try again later."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        throttle.record_failure(keys)  # bounds the mail one network can make us send
         self.extra_email_context = {"hours": max(settings.PASSWORD_RESET_TIMEOUT // 3600, 1)}
         return super().form_valid(form)
 

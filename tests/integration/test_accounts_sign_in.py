@@ -55,11 +55,12 @@ def test_lock_after_n_failures_lasts_the_window(make_user, tight_limits):
     key = throttle.user_key(user)
     start = time.time()
     for offset in range(4):
-        throttle.record_failure([key], now=start + offset * 100)  # spaced beyond the slow-down delays
-    locked = throttle.check([key], now=start + 301)
+        attempt = throttle.reserve([key], now=start + offset * 100)  # spaced beyond the slow-down delays
+        assert attempt.allowed and attempt.failed(now=start + offset * 100) == (offset == 3)
+    locked = throttle.reserve([key], now=start + 301)
     assert not locked.allowed and 14 * 60 <= locked.retry_after <= 15 * 60
     assert sign_in(Browser(), user.username, user.raw_password).status_code == 429
-    assert throttle.check([key], now=start + 300 + 15 * 60 + 1).allowed
+    assert throttle.reserve([key], now=start + 300 + 15 * 60 + 1).allowed
 
 
 def test_per_ip_throttle_spans_accounts(make_user, settings):
