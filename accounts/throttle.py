@@ -83,12 +83,17 @@ def _wait(row: ThrottleCounter, now: float) -> int:
     return int(row.last + delay - now + 0.999) if delay else 0
 
 
+def _is_locked(row: ThrottleCounter) -> bool:
+    return row.attempts >= _limits_for(row.key).lock_after
+
+
 @dataclass
 class Reservation:
     """One attempt, counted on every key before it is evaluated. Refused (allowed False) nothing is counted."""
 
     allowed: bool
     retry_after: int = 0
+    locked: bool = False  # refused for the rest of the window, not only slowed down
     counts: dict[str, int] = field(default_factory=dict)
 
     def failed(self, *, now: float | None = None) -> bool:
@@ -130,7 +135,7 @@ def reserve(keys: list[str | None], *, now: float | None = None) -> Reservation:
         wait = max([_wait(row, now) for row in rows if row.attempts], default=0)
         if wait > 0:
             ThrottleCounter.objects.bulk_update([r for r in rows if not r.attempts], ["first", "last", "expires"])
-            return Reservation(allowed=False, retry_after=wait)
+            return Reservation(allowed=False, retry_after=wait, locked=any(map(_is_locked, rows)))
         for row in rows:
             row.attempts += 1
             row.last = now

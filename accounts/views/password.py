@@ -11,6 +11,7 @@ from ..clientinfo import client_ip
 from ..forms import PortalPasswordResetForm
 from ..models import SignIn
 from ..sessions import SESSION_KEY
+from . import reconfirm
 
 Kind = security_log.Kind
 
@@ -62,6 +63,20 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:security")
+
+    def post(self, request, *args, **kwargs):
+        attempt = reconfirm.reserve(request)  # the current password is a sign-in attempt (throttled)
+        form = self.get_form()
+        if not attempt.allowed:
+            if reconfirm.refused(attempt) is reconfirm.Outcome.LOCKED:
+                return reconfirm.end_session(request)
+            form = self.get_form_class()(user=request.user)
+            reconfirm.slowed(form)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        outcome = reconfirm.settle(request, attempt, right="old_password" not in form.errors)
+        if outcome is reconfirm.Outcome.LOCKED:
+            return reconfirm.end_session(request)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)  # update_session_auth_hash gives this session a new key
