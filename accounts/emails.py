@@ -1,6 +1,8 @@
 """Account emails: a subject, a plain-text and an HTML template per message (templates/accounts/email/)."""
 
 import hashlib
+import logging
+import smtplib
 
 from django.conf import settings
 from django.core.cache import cache
@@ -9,6 +11,7 @@ from django.template.loader import render_to_string
 
 from . import conf
 
+logger = logging.getLogger(__name__)
 PER_ADDRESS_PER_HOUR = 10
 
 
@@ -35,4 +38,9 @@ def send(name: str, *, to: str, context: dict) -> None:
         to=[to],
     )
     message.attach_alternative(render_to_string(f"accounts/email/{name}.html", context), "text/html")
-    message.send()
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException) as error:
+        # A mail relay that is down is the operator's to see, never the visitor's (no 500, and no
+        # difference between addresses that have accounts and those that do not).
+        logger.warning("account mail %s not sent: %s", name, type(error).__name__)
