@@ -28,11 +28,9 @@ def send_password_reset(email: str) -> str:
     form = PortalPasswordResetForm({"email": email})
     if not form.is_valid():
         return "invalid"
+    context: dict = {"hours": max(settings.PASSWORD_RESET_TIMEOUT // 3600, 1)}
     try:
-        form.save(
-            domain_override=conf.base_url(),
-            extra_email_context={"hours": max(settings.PASSWORD_RESET_TIMEOUT // 3600, 1)},
-        )
+        form.save(domain_override=conf.base_url(), extra_email_context=context)
     except (OSError, smtplib.SMTPException) as error:
         logger.warning("password reset mail not sent: %s", type(error).__name__)
         return "mail failed"
