@@ -61,7 +61,8 @@ class SignIn(models.Model):
 
     sid = models.CharField(_("session id"), max_length=64, unique=True, default=generate_sid, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
-    session_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    # The browser session's keyed digest (accounts/session_store.py), never the key itself.
+    session_digest = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     auth_time = models.DateTimeField(_("authenticated at"), default=timezone.now)
     # RFC 8176 authentication method references, e.g. ["pwd"] or ["pwd", "otp", "mfa"].
     amr = models.JSONField(default=list)

@@ -260,6 +260,8 @@ if env_bool("PORTICO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [PORTICO_ISSUER] + env_list("CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_NAME = "portico_session"
+# Session keys are stored only as keyed digests (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 
 LOGGING = {
     "version": 1,

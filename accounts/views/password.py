@@ -82,7 +82,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)  # update_session_auth_hash gives this session a new key
         SignIn.objects.filter(sid=self.request.session.get(SESSION_KEY, "")).update(
-            session_key=self.request.session.session_key or ""
+            session_digest=sessions.session_digest(self.request)
         )
         ended = flows.end_sign_ins(self.request.user, keep=sessions.current(self.request), reason="password_change")
         security_log.record(self.request.user, Kind.PASSWORD_CHANGED, self.request, other_sessions_ended=ended)
