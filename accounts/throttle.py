@@ -30,15 +30,16 @@ def normalize(identifier: str) -> str:
     return unicodedata.normalize("NFKC", identifier).strip().casefold()
 
 
-def account_keys(identifier: str, user=None) -> list[str]:
-    """A counter for what was typed (normalized), and one for the account it names, if any: guesses spread
-    over spellings of one name, or over its username and email, still add up. The typed-name counter is kept
-    for known and unknown names alike, so the answers do not depend on whether the account exists."""
+def account_keys(identifier: str) -> list[str]:
+    """The counter for what was typed, normalized (so guesses spread over spellings of one name add up), kept
+    for known and unknown names alike, so the answers do not depend on whether the account exists.
+
+    Per identifier, not per account: were the account's username and email one counter, locking the email
+    would lock the username too, and anyone could learn which username goes with an address. The price is
+    one allowance per identifier (username and email: twice lock_after guesses a window). The second step
+    and re-confirmations, which know the account, count on user_key() as well."""
     digest = hashlib.sha256(normalize(identifier).encode()).hexdigest()
-    keys = [f"portico:throttle:name:{digest}"]
-    if user is not None:
-        keys.append(user_key(user))
-    return keys
+    return [f"portico:throttle:name:{digest}"]
 
 
 def user_key(user) -> str:

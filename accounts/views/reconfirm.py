@@ -28,7 +28,7 @@ class Outcome(Enum):
 
 def reserve(request: HttpRequest) -> throttle.Reservation:
     user = request.user
-    keys = [*throttle.account_keys(user.get_username(), user), throttle.ip_key(client_ip(request))]
+    keys = [*throttle.account_keys(user.get_username()), throttle.user_key(user), throttle.ip_key(client_ip(request))]
     return throttle.reserve(keys)
 
 

@@ -60,7 +60,7 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         identifier = request.POST.get("username", "")[:254]
         known = find_user(identifier)
-        account_keys = throttle.account_keys(identifier, known)
+        account_keys = throttle.account_keys(identifier)
         keys = [*account_keys, throttle.ip_key(client_ip(request))]
         decision = throttle.reserve(keys)  # counted before the password is looked at
         if not decision.allowed:
