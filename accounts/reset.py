@@ -11,10 +11,27 @@ import smtplib
 from django.conf import settings
 from django_tasks import task
 
-from . import conf
+from . import conf, emails, throttle
 from .forms import PortalPasswordResetForm
 
 logger = logging.getLogger(__name__)
+
+
+# Of an address's hourly mail allowance (emails.PER_ADDRESS_PER_HOUR), what one requester network may use:
+# no single network can use it all up and leave the owner's own request unanswered.
+PER_NETWORK_AND_ADDRESS_PER_HOUR = 3
+
+
+def may_request(ip: str | None, email: str) -> bool:
+    """Per network: the reset throttle (counted on every request), then its share of this address's mail.
+    A refused requester consumes nothing of the address's allowance (the task is never enqueued)."""
+    network = throttle.ip_key(ip, "reset")
+    if not throttle.reserve([network]).allowed:
+        return False
+    if network is None:
+        return True
+    pair = f"{network}:{emails.address_key(email)}"
+    return throttle.within(pair, limit=PER_NETWORK_AND_ADDRESS_PER_HOUR, window=3600)
 
 
 def request_reset(email: str) -> None:

@@ -144,6 +144,24 @@ def reserve(keys: list[str | None], *, now: float | None = None) -> Reservation:
     return Reservation(allowed=True, counts={row.key: row.attempts for row in rows})
 
 
+def within(key: str, *, limit: int, window: int, now: float | None = None) -> bool:
+    """A plain allowance: at most `limit` uses of `key` every `window` seconds, counted under a row lock. A
+    refused use is not counted."""
+    now = time.time() if now is None else now
+    with transaction.atomic():
+        ThrottleCounter.objects.bulk_create(
+            [ThrottleCounter(key=key, first=now, last=now, expires=now + window)], ignore_conflicts=True
+        )
+        row = ThrottleCounter.objects.select_for_update().get(key=key)
+        if row.expires <= now:
+            row.attempts, row.first, row.expires = 0, now, now + window
+        allowed = row.attempts < limit
+        row.attempts += int(allowed)
+        row.last = now
+        row.save()
+    return allowed
+
+
 def clear(keys: list[str | None]) -> None:
     """Clear account counters (never the IP's: one's own account must not reset it)."""
     ThrottleCounter.objects.filter(key__in=[k for k in keys if k and not k.startswith(IP_PREFIX)]).delete()

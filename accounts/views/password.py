@@ -6,7 +6,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from .. import flows, reset, security_log, sessions, throttle
+from .. import flows, reset, security_log, sessions
 from ..clientinfo import client_ip
 from ..forms import PortalPasswordResetForm
 from ..models import SignIn
@@ -26,8 +26,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form):
-        keys = [throttle.ip_key(client_ip(self.request), "reset")]
-        if not throttle.reserve(keys).allowed:  # counted: bounds the mail one network can make us send
+        if not reset.may_request(client_ip(self.request), form.cleaned_data["email"]):
             form.add_error(None, _("Too many requests from your network. Try again later."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         # The same work for every address: one task, whether or not an account uses it (no timing oracle).

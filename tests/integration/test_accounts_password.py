@@ -106,3 +106,19 @@ def test_change_needs_the_current_password_and_signs_out_other_sessions(make_use
     assert here.get("/").status_code == 200
     assert there.get("/").status_code == 302
     assert SignIn.objects.filter(user=user, ended_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
+def test_one_network_cannot_use_up_an_address_s_reset_mail(make_user, caplog):
+    make_user(email="dana@example.org")
+    attacker = [Browser(REMOTE_ADDR="198.51.100.9").post("/password/reset", {"email": "dana@example.org"})
+                for _ in range(5)]
+    assert [r.status_code for r in attacker] == [302, 302, 302, 429, 429]
+    assert "Too many requests from your network" in attacker[-1].content.decode()
+    # Other addresses from that network, and the owner from theirs, are still answered.
+    assert Browser(REMOTE_ADDR="198.51.100.9").post("/password/reset", {"email": "eve@example.org"}).status_code == 302
+    owner = Browser(REMOTE_ADDR="203.0.113.5").post("/password/reset", {"email": "dana@example.org"})
+    assert owner.status_code == 302
+    assert DBTaskResult.objects.filter(task_path="accounts.reset.send_password_reset").count() == 5
+    run_worker()
+    assert [m.to for m in mail.outbox] == [["dana@example.org"]] * 4
