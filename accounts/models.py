@@ -157,7 +157,8 @@ class TOTPDevice(models.Model):
 
 
 class RecoveryCode(models.Model):
-    """A single-use code that stands in for the second factor. Stored as a SHA-256 digest."""
+    """A single-use code that stands in for the second factor. Stored as a keyed digest (accounts/mfa.py);
+    rows from before keyed digests hold a SHA-256 digest until used."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
     digest = models.CharField(max_length=64)
