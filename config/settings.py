@@ -68,6 +68,8 @@ PORTICO_PAIRWISE_SALT = (
 PORTICO_REGISTRATION = os.environ.get("PORTICO_REGISTRATION", "off")
 if PORTICO_REGISTRATION not in ("off", "token", "open"):
     raise ImproperlyConfigured("PORTICO_REGISTRATION must be off, token or open.")
+# Registration requests one client network may make an hour (open registration is otherwise unbounded).
+PORTICO_REGISTRATION_PER_HOUR = int(os.environ.get("PORTICO_REGISTRATION_PER_HOUR", "20"))
 # Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
 PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 # Fetches of client documents triggered by unauthenticated requests: the whole fetch ends after this many

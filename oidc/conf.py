@@ -55,6 +55,10 @@ def registration_mode() -> str:
     return settings.PORTICO_REGISTRATION
 
 
+def registration_per_hour() -> int:
+    return settings.PORTICO_REGISTRATION_PER_HOUR
+
+
 def fetch_deadline() -> float:
     """Seconds a whole fetch of a client document may take (connect, TLS, headers and body together)."""
     return settings.PORTICO_FETCH_DEADLINE
