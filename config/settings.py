@@ -161,12 +161,13 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    # Shared by every worker process (sign-in throttling must be): the table is created by a migration.
+    # Shared by every worker process (fetch failure cache, verification resends): created by a migration.
+    # Sign-in throttle counters are not kept here but in accounts_throttlecounter (row locks).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portico_cache",
-            # Culling (a third of the table, by key order) would erase throttling counters: keep it rare.
+            # Culling deletes a third of the table by key order: keep it rare.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
