@@ -66,13 +66,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def post(self, request, *args, **kwargs):
         attempt = reconfirm.reserve(request)  # the current password is a sign-in attempt (throttled)
-        form = self.get_form()
         if not attempt.allowed:
             if reconfirm.refused(attempt) is reconfirm.Outcome.LOCKED:
                 return reconfirm.end_session(request)
+            # An unbound form: binding it would check the password this refusal must not check.
+            messages.error(request, reconfirm.SLOWED_MESSAGE)
             form = self.get_form_class()(user=request.user)
-            reconfirm.slowed(form)
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        form = self.get_form()
         outcome = reconfirm.settle(request, attempt, right="old_password" not in form.errors)
         if outcome is reconfirm.Outcome.LOCKED:
             return reconfirm.end_session(request)

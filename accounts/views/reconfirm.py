@@ -10,6 +10,7 @@ from enum import Enum
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from oidc.interface import signed_out_page
 
@@ -65,5 +66,8 @@ def end_session(request: HttpRequest) -> HttpResponse:
     return response
 
 
+SLOWED_MESSAGE = gettext_lazy("Too many attempts. Wait a moment and try again.")
+
+
 def slowed(form) -> None:
-    form.add_error(None, _("Too many attempts. Wait a moment and try again."))
+    form.add_error(None, SLOWED_MESSAGE)

@@ -79,13 +79,15 @@ def test_a_paused_account_ends_a_session_that_asks_even_with_the_right_password(
     assert person.user.check_password(person.user.raw_password)
 
 
-def test_re_confirmation_is_slowed_down_like_sign_in(person, settings):
+@pytest.mark.parametrize(("path", "body"), CONFIRMATIONS)
+def test_re_confirmation_is_slowed_down_like_sign_in(person, settings, path, body):
     settings.PORTICO_THROTTLE_ACCOUNT = (2, 10)
     for _ in range(2):
-        assert person.post("/account/security/totp/disable", {"password": WRONG}).status_code == 200
-    slowed = person.post("/account/security/totp/disable", {"password": person.user.raw_password})
+        assert person.post(path, body(WRONG)).status_code == 200
+    slowed = person.post(path, body(person.user.raw_password))
     assert slowed.status_code == 429 and "Wait a moment" in slowed.content.decode()
-    assert mfa.has_totp(person.user) and person.get("/account/security").status_code == 200  # still signed in
+    assert mfa.has_totp(person.user) and person.user.check_password(person.user.raw_password)
+    assert person.get("/account/security").status_code == 200  # still signed in
 
 
 def test_the_right_password_still_confirms_and_clears_the_count(person, lock_after_three):
