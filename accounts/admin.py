@@ -95,7 +95,7 @@ class SignInAdmin(admin.ModelAdmin):
     list_display = ("user", "auth_time", "acr", "ip_address", "last_seen", "ended_at")
     search_fields = ("user__username", "user__email", "sid")
     readonly_fields = ("sid", "user", "auth_time", "amr", "acr", "user_agent", "ip_address", "last_seen", "ended_at")
-    exclude = ("session_key",)
+    exclude = ("session_digest",)
     actions = ["end_sign_ins"]
 
     def has_add_permission(self, request):

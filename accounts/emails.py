@@ -1,26 +1,31 @@
 """Account emails: a subject, a plain-text and an HTML template per message (templates/accounts/email/)."""
 
 import hashlib
+import logging
+import smtplib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from . import conf
+from . import conf, throttle
 
+logger = logging.getLogger(__name__)
 PER_ADDRESS_PER_HOUR = 10
 
 
 def _within_rate(to: str) -> bool:
     """At most a few messages an hour to one address, whoever asks (sign-ups, resets, address changes):
-    the service cannot be used to flood someone's inbox."""
-    key = "portico:mail:" + hashlib.sha256(to.strip().lower().encode()).hexdigest()
-    cache.add(key, 0, timeout=3600)
-    try:
-        return cache.incr(key) <= PER_ADDRESS_PER_HOUR
-    except ValueError:  # expired between add and incr
+    the service cannot be used to flood someone's inbox. Running out is logged: it may be someone using up
+    the allowance so that the owner's own requests go unanswered."""
+    if throttle.within(address_key(to), limit=PER_ADDRESS_PER_HOUR, window=3600):
         return True
+    logger.warning("account mail allowance of an address used up for this hour")
+    return False
+
+
+def address_key(to: str) -> str:
+    return "portico:mail:" + hashlib.sha256(to.strip().lower().encode()).hexdigest()
 
 
 def send(name: str, *, to: str, context: dict) -> None:
@@ -35,4 +40,9 @@ def send(name: str, *, to: str, context: dict) -> None:
         to=[to],
     )
     message.attach_alternative(render_to_string(f"accounts/email/{name}.html", context), "text/html")
-    message.send()
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException) as error:
+        # A mail relay that is down is the operator's to see, never the visitor's (no 500, and no
+        # difference between addresses that have accounts and those that do not).
+        logger.warning("account mail %s not sent: %s", name, type(error).__name__)

@@ -1,7 +1,6 @@
 """What happens when a person has proved who they are, or when a sign-in must end: shared by the password,
 second-factor and passkey views, the sessions page and password changes."""
 
-from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,7 +10,7 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from . import conf, mfa, security_log, sessions
+from . import conf, mfa, security_log, session_store, sessions
 from .models import SignIn
 
 Kind = security_log.Kind
@@ -48,8 +47,8 @@ def end_sign_in(sign_in: SignIn, *, reason: str = "ended") -> list:
     """Sign out one browser from anywhere: the registry row ends (its apps are told: sessions.finish) and its
     Django session is deleted. Returns what the signed-out page needs (sessions.finish)."""
     outcomes = sessions.finish(sign_in, reason=reason)
-    if sign_in.session_key:
-        import_module(settings.SESSION_ENGINE).SessionStore(session_key=sign_in.session_key).delete()
+    if sign_in.session_digest:
+        session_store.delete_digest(sign_in.session_digest)
     return outcomes
 
 
@@ -92,10 +91,9 @@ def reauthenticate_url(request: HttpRequest, next_url: str | None = None) -> str
 def live_sign_ins(user) -> list[SignIn]:
     """The user's sign-ins whose browser session still exists; those whose session expired or was closed
     are marked ended on the way."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
     live = []
     for sign_in in SignIn.objects.filter(user=user, ended_at__isnull=True):
-        if sign_in.session_key and not store.exists(sign_in.session_key):
+        if sign_in.session_digest and not session_store.exists_digest(sign_in.session_digest):
             SignIn.objects.filter(pk=sign_in.pk).update(ended_at=timezone.now())
             continue
         live.append(sign_in)

@@ -179,7 +179,8 @@ class TOTPSetupForm(forms.Form):
 
 
 class ConfirmPasswordForm(forms.Form):
-    """Re-authentication before a sensitive change (turning a factor off)."""
+    """Re-authentication before a sensitive change (turning a factor off). The password is checked by the
+    view, through the sign-in throttle (accounts/views/reconfirm.py)."""
 
     password = forms.CharField(label=_("Your password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
@@ -188,7 +189,5 @@ class ConfirmPasswordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_password(self):
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError(_("That password is not right."))
-        return self.cleaned_data["password"]
+    def wrong_password(self) -> None:
+        self.add_error("password", _("That password is not right."))

@@ -86,8 +86,23 @@ def verify_totp(user, code: str, *, now: float | None = None) -> bool:
 # -- Recovery codes ----------------------------------------------------------------------------------------
 
 
+def _canonical(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").lower()
+
+
 def _digest(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
+    """HMAC-SHA256 under a key derived from the key-encryption secret: ten characters of a 32-letter alphabet
+    are 50 bits, too few to resist guessing against a plain hash from a copied database."""
+    return at_rest.keyed_digest(_canonical(code), purpose="recovery-code")
+
+
+def _candidates(code: str) -> list[str]:
+    """Every stored form this code may have: keyed under the current or a fallback secret, or the unkeyed
+    SHA-256 of rows written before keyed digests (they cannot be converted without the codes; each goes
+    when it is used or the codes are replaced)."""
+    canonical = _canonical(code)
+    legacy = hashlib.sha256(canonical.encode()).hexdigest()
+    return [*at_rest.keyed_digests(canonical, purpose="recovery-code"), legacy]
 
 
 @transaction.atomic
@@ -103,9 +118,10 @@ def new_recovery_codes(user) -> list[str]:
 
 
 def use_recovery_code(user, code: str) -> bool:
+    """Single use (conditional UPDATE); the row keeps the current keyed digest, whatever form it had."""
     return (
-        RecoveryCode.objects.filter(user=user, digest=_digest(code), used_at__isnull=True).update(
-            used_at=timezone.now()
+        RecoveryCode.objects.filter(user=user, digest__in=_candidates(code), used_at__isnull=True).update(
+            used_at=timezone.now(), digest=_digest(code)
         )
         == 1
     )

@@ -61,7 +61,8 @@ class SignIn(models.Model):
 
     sid = models.CharField(_("session id"), max_length=64, unique=True, default=generate_sid, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
-    session_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    # The browser session's keyed digest (accounts/session_store.py), never the key itself.
+    session_digest = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     auth_time = models.DateTimeField(_("authenticated at"), default=timezone.now)
     # RFC 8176 authentication method references, e.g. ["pwd"] or ["pwd", "otp", "mfa"].
     amr = models.JSONField(default=list)
@@ -156,7 +157,8 @@ class TOTPDevice(models.Model):
 
 
 class RecoveryCode(models.Model):
-    """A single-use code that stands in for the second factor. Stored as a SHA-256 digest."""
+    """A single-use code that stands in for the second factor. Stored as a keyed digest (accounts/mfa.py);
+    rows from before keyed digests hold a SHA-256 digest until used."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
     digest = models.CharField(max_length=64)
@@ -189,3 +191,17 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThrottleCounter(models.Model):
+    """One throttle counter (accounts/throttle.py): attempts reserved in the current window, under a row lock
+    so that parallel requests cannot each read the same count (a read-then-write race)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    attempts = models.PositiveIntegerField(default=0)
+    first = models.FloatField()  # the window's start, epoch seconds
+    last = models.FloatField()
+    expires = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

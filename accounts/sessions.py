@@ -4,7 +4,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import events
+from . import events, session_store
 from .clientinfo import client_ip, user_agent
 from .models import SignIn
 
@@ -25,7 +25,7 @@ def start(request: HttpRequest, user, *, amr: list[str]) -> SignIn:
     has already given the session a new key)."""
     sign_in = SignIn.objects.create(
         user=user,
-        session_key=request.session.session_key or "",
+        session_digest=session_digest(request),
         amr=amr,
         acr=acr_for(amr),
         user_agent=user_agent(request),
@@ -33,6 +33,12 @@ def start(request: HttpRequest, user, *, amr: list[str]) -> SignIn:
     )
     request.session[SESSION_KEY] = sign_in.sid
     return sign_in
+
+
+def session_digest(request: HttpRequest) -> str:
+    """The stored form of this browser's session key (accounts/session_store.py)."""
+    key = request.session.session_key
+    return session_store.digest(key) if key else ""
 
 
 def current(request: HttpRequest) -> SignIn | None:

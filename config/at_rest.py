@@ -4,6 +4,7 @@ PORTICO_KEY_ENCRYPTION_KEY, or SECRET_KEY. Shared by accounts and oidc, so it si
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -48,3 +49,21 @@ def reencrypt(token: str) -> str:
         return _fernet().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken as exc:
         raise RuntimeError(_UNDECRYPTABLE) from exc
+
+
+def keyed_digests(value: str, *, purpose: str) -> list[str]:
+    """HMAC-SHA256 of a credential under a key derived from each key-encryption secret, the current one first
+    (older ones match rows written before a rotation). A copied database alone cannot test guesses against
+    these, unlike a plain hash of a short value."""
+    return [
+        hmac.new(
+            hashlib.sha256(b"portico.digest\x00" + purpose.encode() + b"\x00" + secret.encode()).digest(),
+            value.encode(),
+            hashlib.sha256,
+        ).hexdigest()
+        for secret in key_encryption_secrets()
+    ]
+
+
+def keyed_digest(value: str, *, purpose: str) -> str:
+    return keyed_digests(value, purpose=purpose)[0]

@@ -71,6 +71,8 @@ if PORTICO_REGISTRATION not in ("off", "token", "open"):
 # Open registration (RFC 9700 4.11.2): when set, openly registered clients may only use redirect URIs on these
 # hosts ("app.example.com", or "*.example.com" for its subdomains), and their errors redirect without a click.
 PORTICO_REGISTRATION_TRUSTED_HOSTS = env_list("PORTICO_REGISTRATION_TRUSTED_HOSTS")
+# Registration requests one client network may make an hour (open registration is otherwise unbounded).
+PORTICO_REGISTRATION_PER_HOUR = int(os.environ.get("PORTICO_REGISTRATION_PER_HOUR", "20"))
 # Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
 PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 # Fetches of client documents triggered by unauthenticated requests: the whole fetch ends after this many
@@ -174,12 +176,13 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    # Shared by every worker process (sign-in throttling must be): the table is created by a migration.
+    # Shared by every worker process (fetch failure cache, verification resends): created by a migration.
+    # Sign-in throttle counters are not kept here but in accounts_throttlecounter (row locks).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portico_cache",
-            # Culling (a third of the table, by key order) would erase throttling counters: keep it rare.
+            # Culling deletes a third of the table by key order: keep it rare.
             "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
@@ -282,6 +285,8 @@ if env_bool("PORTICO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [PORTICO_ISSUER] + env_list("CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_NAME = "portico_session"
+# Session keys are stored only as keyed digests (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -11,6 +11,8 @@ urlpatterns = [
     # Admins sign in like everyone else: throttled, with their second factor (the admin's own login form
     # would skip both).
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    # The admin's own password change would check the current password outside the sign-in throttle.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:password-change")),
     path("admin/", admin.site.urls),
 ]
 if settings.PORTICO_PLAYGROUND:

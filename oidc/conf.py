@@ -59,6 +59,10 @@ def registration_trusted_hosts() -> list[str]:
     return settings.PORTICO_REGISTRATION_TRUSTED_HOSTS
 
 
+def registration_per_hour() -> int:
+    return settings.PORTICO_REGISTRATION_PER_HOUR
+
+
 def fetch_deadline() -> float:
     """Seconds a whole fetch of a client document may take (connect, TLS, headers and body together)."""
     return settings.PORTICO_FETCH_DEADLINE

@@ -152,6 +152,14 @@ class InvalidClientMetadata(OAuthError):
     redirectable = False
 
 
+class TooManyRegistrations(TemporarilyUnavailable):
+    """RFC 7591 defines no error for a rate limit: RFC 6749's temporarily_unavailable, with HTTP 429
+    (RFC 6585 4) and Retry-After."""
+
+    status = 429
+    redirectable = False
+
+
 # ---- RFC 6750 3.1 ---------------------------------------------------------------------------------------
 class InvalidToken(OAuthError):
     error = "invalid_token"

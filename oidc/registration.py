@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import throttle
+
 from . import clients, conf, errors, redirect_uris
 from .models import Client, InitialAccessToken
 from .secrets import digest
@@ -58,6 +60,16 @@ DEFAULTS: dict[str, Any] = {
 
 def mode() -> str:
     return conf.registration_mode()
+
+
+RATE_WINDOW = 3600
+
+
+def within_rate(ip: str | None) -> bool:
+    """Registration requests per client network (RFC 7591 10 leaves abuse to the server): counted, whatever
+    their outcome, under a row lock shared by every worker."""
+    key = throttle.ip_key(ip, "register")
+    return key is None or throttle.within(key, limit=conf.registration_per_hour(), window=RATE_WINDOW)
 
 
 def _invalid(description: str, field: str = "") -> errors.OAuthError:

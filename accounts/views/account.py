@@ -21,6 +21,7 @@ from .. import emails, flows, mfa, passkeys, security_log, sessions, verificatio
 from ..clientinfo import describe_device, describe_place
 from ..forms import ConfirmPasswordForm, ProfileForm, TOTPSetupForm
 from ..models import SignIn
+from . import reconfirm
 
 Kind = security_log.Kind
 TOTP_SETUP_KEY = "portico_totp_setup"
@@ -196,16 +197,26 @@ class ConfirmedActionView(View):
     def get(self, request):
         return self._render(ConfirmPasswordForm(user=request.user))
 
-    def _render(self, form):
+    def _render(self, form, status=200):
         return render(
             self.request,
             "accounts/confirm_password.html",
             {"form": form, "action": self.action, "has_passkeys": self.request.user.passkeys.exists()},
+            status=status,
         )
 
     def post(self, request):
         form = ConfirmPasswordForm(request.POST, user=request.user)
         if not form.is_valid():
+            return self._render(form)
+        outcome = reconfirm.check(request, form.cleaned_data["password"])
+        if outcome is reconfirm.Outcome.LOCKED:
+            return reconfirm.end_session(request)
+        if outcome is reconfirm.Outcome.SLOWED:
+            reconfirm.slowed(form)
+            return self._render(form, status=429)
+        if outcome is reconfirm.Outcome.WRONG:
+            form.wrong_password()
             return self._render(form)
         if self.action == "disable_totp":
             mfa.disable_totp(request.user)

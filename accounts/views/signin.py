@@ -25,19 +25,20 @@ from ..forms import LoginForm, SecondFactorForm, find_user
 Kind = security_log.Kind
 
 
-def _check(keys: list[str | None]) -> throttle.Decision:
-    decision = throttle.check(keys)
+def _reserve(keys: list[str | None]) -> throttle.Reservation:
+    """Count the attempt before the password is looked at; a refusal is a sign-in metric."""
+    decision = throttle.reserve(keys)
     if not decision.allowed:
         events.sign_in_refused.send(sender=None, reason="throttled")
     return decision
 
 
-def _record_failure(keys: list[str | None]) -> bool:
+def _failed(decision: throttle.Reservation) -> bool:
     events.sign_in_refused.send(sender=None, reason="failed")
-    return throttle.record_failure(keys)
+    return decision.failed()
 
 
-def _throttled_message(decision: throttle.Decision) -> str:
+def _throttled_message(decision: throttle.Reservation) -> str:
     minutes = (decision.retry_after + 59) // 60
     if decision.retry_after > 90:
         return _("Too many attempts. Sign-in is paused for about %(minutes)d minutes.") % {"minutes": minutes}
@@ -72,9 +73,9 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         identifier = request.POST.get("username", "")[:254]
         known = find_user(identifier)
-        account_keys = throttle.account_keys(identifier, known)
+        account_keys = throttle.account_keys(identifier)
         keys = [*account_keys, throttle.ip_key(client_ip(request))]
-        decision = _check(keys)
+        decision = _reserve(keys)  # counted before the password is looked at
         if not decision.allowed:
             # Refused before the password is looked at: an unbound form, so authenticate() never runs and the
             # page is the same whether the guess was right or not, for existing and unknown names alike.
@@ -85,7 +86,7 @@ class LoginView(auth_views.LoginView):
             return response
         form = self.get_form()
         if not form.is_valid():
-            locked = _record_failure(keys)
+            locked = _failed(decision)
             if known is not None:
                 security_log.record(known, Kind.SIGN_IN_FAILED, request)
                 if locked:
@@ -94,16 +95,17 @@ class LoginView(auth_views.LoginView):
         user = form.get_user()
         next_url = flows.safe_next(request, self.get_redirect_url())
         if user.self_registered and not user.email_verified:
-            throttle.clear(account_keys)
+            decision.succeeded()
             return _verify_first(request, user, next_url)
         remember = bool(form.cleaned_data.get("remember"))
         if mfa.has_second_factor(user):
-            # The counters are cleared only when the second step succeeds too: a right password must not
-            # buy fresh attempts at the code.
+            # The account counters are cleared only when the second step succeeds too: a right password
+            # must not buy fresh attempts at the code. The network's count gives this attempt back now.
+            decision.release()
             mfa.stash(request, user, amr=["pwd"], remember=remember, next_url=next_url,
                       throttle_keys=list(dict.fromkeys([*account_keys, throttle.user_key(user)])))
             return HttpResponseRedirect(reverse("accounts:second-factor"))
-        throttle.clear(account_keys)
+        decision.succeeded()
         flows.complete_sign_in(request, user, amr=["pwd"], remember=remember)
         return flows.redirect_after_sign_in(request, next_url)
 
@@ -145,7 +147,7 @@ class SecondFactorView(View):
         if pending is None:
             return HttpResponseRedirect(reverse("accounts:login"))
         keys = [*pending.throttle_keys, throttle.ip_key(client_ip(request))]
-        decision = _check(keys)
+        decision = _reserve(keys)
         form = SecondFactorForm(request.POST)
         if not decision.allowed:
             mfa.clear_pending(request)
@@ -155,17 +157,19 @@ class SecondFactorView(View):
             code = form.cleaned_data["code"]
             if mfa.verify_totp(pending.user, code):
                 flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
-                throttle.clear(keys)
+                decision.succeeded()
                 return flows.redirect_after_sign_in(request, pending.next)
             if mfa.use_recovery_code(pending.user, code):
                 security_log.record(pending.user, Kind.RECOVERY_CODE_USED, request,
                                     left=mfa.recovery_codes_left(pending.user))
                 flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
-                throttle.clear(keys)
+                decision.succeeded()
                 return flows.redirect_after_sign_in(request, pending.next)
-            _record_failure(keys)
+            _failed(decision)
             security_log.record(pending.user, Kind.SIGN_IN_FAILED, request, step="second factor")
             form.add_error("code", _("That code is not right, or was already used. Try the current code."))
+        else:
+            decision.release()  # nothing was checked
         return render(request, self.template_name, self._context(pending, form), status=200)
 
 
@@ -194,8 +198,7 @@ def passkey_sign_in(request):
     pending = mfa.pending(request) if body.get("second_factor") else None
     if pending is not None and {"hwk", "swk"} & set(pending.amr):
         return JsonResponse({"error": _("Use your authenticator app or a recovery code.")}, status=400)
-    ip_key = throttle.ip_key(client_ip(request))
-    decision = _check([ip_key])
+    decision = _reserve([throttle.ip_key(client_ip(request))])
     if not decision.allowed:
         return JsonResponse({"error": _throttled_message(decision)}, status=429)
     try:
@@ -203,15 +206,17 @@ def passkey_sign_in(request):
             request, json.dumps(body.get("credential", {})), user=pending.user if pending else None
         )
     except passkeys.PasskeyError as error:
-        _record_failure([ip_key])
+        _failed(decision)
         return JsonResponse({"error": str(error)}, status=400)
     if pending is not None:
         flows.complete_sign_in(request, passkey.user, amr=[*pending.amr, *amr, "mfa"], remember=pending.remember)
         throttle.clear(pending.throttle_keys)
+        decision.succeeded()
         next_url = pending.next
     else:
         flows.complete_sign_in(request, passkey.user, amr=amr, remember=bool(body.get("remember")))
         next_url = flows.safe_next(request, str(body.get("next", "")))
+        decision.succeeded()
     return JsonResponse({"redirect": flows.redirect_after_sign_in(request, next_url).url})
 
 

@@ -72,7 +72,7 @@ class SignUpView(View):
     def post(self, request):
         form = self._form(request.POST)
         keys = [throttle.ip_key(client_ip(request), "signup")]
-        if not throttle.check(keys).allowed:
+        if not throttle.peek(keys).allowed:
             form.add_error(None, _("Too many sign-ups from your network. Try again later."))
             return self._render(form, status=429)
         if not form.is_valid():
@@ -83,7 +83,9 @@ class SignUpView(View):
             if invitation is None:
                 form.add_error("invitation", _("This invitation is not valid, has expired or was already used."))
                 return self._render(form)
-        throttle.record_failure(keys)  # counts sign-ups per network, successful or not
+        if not throttle.reserve(keys).allowed:  # counts sign-ups per network, successful or not
+            form.add_error(None, _("Too many sign-ups from your network. Try again later."))
+            return self._render(form, status=429)
         email = form.cleaned_data["email"]
         next_url = flows.safe_next(request, request.POST.get("next"))
         existing = User.objects.filter(email__iexact=email).first()

@@ -5,6 +5,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.clientinfo import client_ip
+
 from .. import errors, registration
 
 
@@ -51,6 +53,11 @@ class RegisterView(_RegistrationAPIView):
     http_method_names = ["post", "options"]
 
     def post(self, request):
+        if not registration.within_rate(client_ip(request)):
+            error = errors.TooManyRegistrations("Too many registrations from your network. Try again later.")
+            response = _no_store(Response(error.as_json(), status=error.status))
+            response["Retry-After"] = str(registration.RATE_WINDOW)
+            return response
         with transaction.atomic():
             if registration.mode() == "token" and not registration.consume_initial_token(_bearer(request)):
                 return _unauthorized("A valid initial access token is required to register (RFC 7591 3).")

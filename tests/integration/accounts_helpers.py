@@ -3,6 +3,7 @@
 import re
 
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client as Browser
 
 LINK = re.compile(r"https?://\S+")
@@ -26,3 +27,8 @@ def confirm_email(browser: Browser, link: str):
     page = browser.get(path_of(link))
     assert page.status_code == 200 and page.context["confirm"], page.content[:300]
     return browser.post("/verify-email", {"token": page.context["token"]})
+
+
+def run_worker() -> None:
+    """The real django-tasks worker, in batch mode: runs every task that is due (account mail), then stops."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)

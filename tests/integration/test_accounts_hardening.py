@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import mfa
 from accounts.models import SignIn
 from tests.conftest import query_of
-from tests.integration.accounts_helpers import sign_in
+from tests.integration.accounts_helpers import run_worker, sign_in
 from tests.integration.helpers import authorize_params
 
 pytestmark = pytest.mark.django_db
@@ -121,11 +121,14 @@ def test_security_changes_are_notified_by_email(make_user):
     assert notice.to == ["dana@example.org"] and "Password changed" in notice.subject
 
 
-def test_one_address_gets_at_most_ten_messages_an_hour(make_user):
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
+def test_one_address_gets_at_most_ten_messages_an_hour(make_user, caplog):
     make_user(email="dana@example.org")
     for n in range(12):
         Browser(REMOTE_ADDR=f"198.51.100.{n}").post("/password/reset", {"email": "dana@example.org"})
+    run_worker()
     assert len(mail.outbox) == 10
+    assert "account mail allowance of an address used up" in caplog.text  # seen by the operator
 
 
 def test_a_new_phone_number_is_not_verified(make_user):

@@ -52,14 +52,15 @@ def test_repeated_failures_slow_down_then_lock_known_and_unknown_alike(make_user
 
 def test_lock_after_n_failures_lasts_the_window(make_user, tight_limits):
     user = make_user()
-    key = throttle.user_key(user)
+    key = throttle.account_keys(user.username)[0]
     start = time.time()
     for offset in range(4):
-        throttle.record_failure([key], now=start + offset * 100)  # spaced beyond the slow-down delays
-    locked = throttle.check([key], now=start + 301)
+        attempt = throttle.reserve([key], now=start + offset * 100)  # spaced beyond the slow-down delays
+        assert attempt.allowed and attempt.failed(now=start + offset * 100) == (offset == 3)
+    locked = throttle.reserve([key], now=start + 301)
     assert not locked.allowed and 14 * 60 <= locked.retry_after <= 15 * 60
     assert sign_in(Browser(), user.username, user.raw_password).status_code == 429
-    assert throttle.check([key], now=start + 300 + 15 * 60 + 1).allowed
+    assert throttle.reserve([key], now=start + 300 + 15 * 60 + 1).allowed
 
 
 def test_per_ip_throttle_spans_accounts(make_user, settings):
@@ -215,3 +216,14 @@ def test_page_language_from_ui_locales_outranks_accept_language_core_3_1_2_1():
     assert '<html lang="en">' in chosen.content.decode() and chosen["Content-Language"] == "en"
     unknown = Browser().get("/login", {"ui_locales": "de ja"})
     assert '<html lang="en">' in unknown.content.decode()
+
+
+def test_locking_an_email_does_not_lock_the_username_it_belongs_to(make_user, settings):
+    """Were the two one counter, locking an address would tell anyone which username goes with it."""
+    settings.PORTICO_THROTTLE_ACCOUNT = (100, 3)
+    user = make_user(email="dana@example.org")
+    for _ in range(3):
+        assert sign_in(Browser(), "Dana@Example.org", "bad").status_code == 200
+    assert sign_in(Browser(), "dana@example.org", user.raw_password).status_code == 429  # the address is paused
+    assert sign_in(Browser(), user.username, "bad").status_code == 200  # the username answers as before
+    assert sign_in(Browser(), user.username, user.raw_password).status_code == 302

@@ -182,3 +182,14 @@ def test_cli_registers_logout_metadata():
             "oidc_client", "create", "--name", "Bad", "--redirect-uri", "https://cli.example/cb",
             "--backchannel-logout-uri", "https://cli.example/bc#x", stdout=StringIO(),
         )  # fmt: skip
+
+
+def test_a_session_ended_by_too_many_wrong_passwords_tells_its_apps(make_user, apps, settings):
+    settings.PORTICO_THROTTLE_ACCOUNT = (100, 2)
+    back, _secret, _front = apps
+    user = make_user()
+    browser, sign_in = signed_in_browser(user, back)
+    for _ in range(2):
+        response = browser.post("/account/security/recovery-codes", {"password": "not the password"})
+    assert response.status_code == 429
+    assert deliveries(sign_in) == [("Back", "reconfirm_locked")]

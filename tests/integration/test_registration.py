@@ -159,3 +159,33 @@ def test_initial_access_token_command(settings):
     assert "partner" in out.getvalue() and value not in out.getvalue()
     call_command("oidc_initial_token", "revoke", "--label", "partner", stdout=StringIO())
     assert post(VALID, HTTP_AUTHORIZATION="Bearer " + value).status_code == 401
+
+
+def test_open_registration_is_rate_limited_per_network_rfc7591_10(open_registration, settings):
+    settings.PORTICO_REGISTRATION_PER_HOUR = 2
+    assert post(VALID, REMOTE_ADDR="198.51.100.4").status_code == 201
+    assert post({"redirect_uris": "not a list"}, REMOTE_ADDR="198.51.100.4").status_code == 400  # counted too
+    refused = post(VALID, REMOTE_ADDR="198.51.100.4")
+    assert refused.status_code == 429 and refused["Retry-After"] == "3600"
+    assert refused.json() == {
+        "error": "temporarily_unavailable",
+        "error_description": "Too many registrations from your network. Try again later.",
+    }
+    assert Client.objects.count() == 1
+    assert post(VALID, REMOTE_ADDR="198.51.100.5").status_code == 201  # another network
+
+
+@pytest.mark.parametrize(
+    ("uris", "application_type"),
+    [
+        (["https://user@app.example.org/cb"], "web"),
+        (["https://user:pw@app.example.org/cb"], "web"),
+        (["http://user@127.0.0.1:5555/cb"], "native"),
+        (["http://evil.example@127.0.0.1/cb"], "native"),
+    ],
+)
+def test_userinfo_in_a_redirect_uri_is_refused_at_registration_rfc8252_8_3(open_registration, uris, application_type):
+    """RFC 8252 8.3 / RFC 9700 4.1.1: userinfo would make the browser and the server read a different host."""
+    response = post({**VALID, "redirect_uris": uris, "application_type": application_type})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_redirect_uri", response.content
+    assert not Client.objects.exists()

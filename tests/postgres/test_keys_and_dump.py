@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test import Client as Browser
 
@@ -23,6 +24,7 @@ def test_pg_dump_contains_no_usable_token_code_secret_or_key(make_user, make_cli
     browser.user = make_user()
     browser.force_login(browser.user)
     values = secrets_issued(browser, make_client)
+    values.append(browser.cookies[settings.SESSION_COOKIE_NAME].value)  # the browser session key
     db = connection.settings_dict
     dump = subprocess.run(
         [

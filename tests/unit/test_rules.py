@@ -98,3 +98,12 @@ def test_response_params_keep_the_registered_query_and_use_fragment_for_tokens()
     assert responses.effective_mode("code id_token", None) == "fragment"
     assert responses.mode_problem("id_token token", "query")  # Multiple Response Types 2.1
     assert responses.effective_mode("code", "form_post") == "form_post"
+
+
+def test_userinfo_never_matches_a_registered_or_loopback_redirect_uri_rfc8252_7_3():
+    from oidc import redirect_uris
+
+    assert not redirect_uris.matches(["https://app.example.org/cb"], "https://user@app.example.org/cb")
+    assert not redirect_uris.matches(["http://127.0.0.1/cb"], "http://user@127.0.0.1:5555/cb", native=True)
+    assert not redirect_uris.matches(["http://127.0.0.1/cb"], "http://evil.example@127.0.0.1/cb", native=True)
+    assert redirect_uris.matches(["http://127.0.0.1/cb"], "http://127.0.0.1:5555/cb", native=True)
