@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "oidc.middleware.MachineEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,6 +293,14 @@ SPECTACULAR_SETTINGS = {
         "oidc.api.schema.served_by_this_issuer",
     ],
 }
+
+# Cross-origin reads by browser-based clients (django-cors-headers): on these endpoints only, and for each
+# request the origins its client registered (oidc/cors.py decides through check_request_enabled). No
+# cookies are involved (CORS_ALLOW_CREDENTIALS stays off). Discovery and the JWKS allow every origin.
+CORS_URLS_REGEX = r"^/(token|revoke|introspect|userinfo)$"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "dpop"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate"]
 
 # Lifetimes in seconds (RFC 9700 4.2.1 short-lived codes; refresh tokens rotate, see oidc/conf.py).
 PORTICO_CODE_TTL = int(os.environ.get("PORTICO_CODE_TTL", "60"))

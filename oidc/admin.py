@@ -68,7 +68,17 @@ class ClientAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris", "initiate_login_uri")}),
+        (
+            "Redirects and origins",
+            {
+                "fields": (
+                    "redirect_uris",
+                    "post_logout_redirect_uris",
+                    "initiate_login_uri",
+                    "allowed_origins",
+                )
+            },
+        ),
         (
             "Tokens & keys",
             {
@@ -334,5 +344,6 @@ class IDTokenAdmin(TokenAdmin):
 class GrantAdmin(TokenAdmin):
     list_display = ("id", "user", "application", "expires", "redeemed_at")
     exclude = ["code", "code_challenge"]
+
 
 from .logout import admin as _logout_admin  # noqa: E402,F401  (registers the logout deliveries)

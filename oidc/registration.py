@@ -20,7 +20,9 @@ from .models import Client, InitialAccessToken
 from .secrets import digest
 
 MODES = ("off", "token", "open")
-LISTS = ("redirect_uris", "post_logout_redirect_uris")  # space-separated in the model
+# Space-separated in the model. allowed_origins is Portico's (and django-oauth-toolkit's) name for the web
+# origins a browser-based client calls the token and userinfo endpoints from (no registered standard name).
+LISTS = ("redirect_uris", "post_logout_redirect_uris", "allowed_origins")
 STRINGS = (
     "application_type",
     "logo_uri",
@@ -148,6 +150,7 @@ def describe(client: Client) -> dict[str, Any]:
         "client_name": client.name,
         "redirect_uris": client.redirect_uris.split(),
         "post_logout_redirect_uris": client.post_logout_redirect_uris.split(),
+        "allowed_origins": client.allowed_origins.split(),
         "default_max_age": client.default_max_age,
         "jwks": client.jwks,
     }

@@ -34,6 +34,10 @@ class ClientMetadata(serializers.Serializer):
     client_name = serializers.CharField(required=False, max_length=255)
     redirect_uris = _uris("Exact-match redirect URIs (https for web clients in production).")
     post_logout_redirect_uris = _uris("Where RP-initiated logout may send the user back to.")
+    allowed_origins = _strings(
+        "Web origins (scheme://host[:port]) a browser-based client calls the token, userinfo, revocation "
+        "and introspection endpoints from. Empty: none, or for a public client its redirect URIs' origins."
+    )
     response_types = serializers.ListField(child=serializers.ChoiceField(RESPONSE_TYPES), required=False)
     grant_types = serializers.ListField(child=serializers.ChoiceField(list(GRANT_TYPE_NAMES)), required=False)
     application_type = serializers.ChoiceField(["web", "native"], required=False)
