@@ -333,7 +333,7 @@ PORTICO_SCOPES = {
     "email": _("See your email address"),
     "address": _("See your postal address"),
     "phone": _("See your phone number"),
-    "offline_access": _("Keep access while you are away"),
+    "offline_access": _("Keep access when you are not using the app"),
 }
 
 # django-oauth-toolkit is configured here and only here.
