@@ -82,7 +82,12 @@ class RevokeView(dot_views.RevokeTokenView):
         error = _refusal(request)
         if error is not None:
             return _refused(request, error)
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200 and not response.content:
+            # RFC 7009 2.2: the body of a successful revocation is empty; an empty body has no media type
+            # (Django's default text/html makes browser libraries such as oidc-client-ts refuse the answer).
+            del response["Content-Type"]
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")
