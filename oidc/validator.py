@@ -37,9 +37,7 @@ class PorticoValidator(PrivateOverrides, OAuth2Validator):
     # ---- clients -------------------------------------------------------------------------------------
     def authenticate_client(self, request, *args, **kwargs):
         # One method, the registered one (OIDC Registration 2, RFC 7591 2): see oidc/client_auth.py.
-        client = client_auth.authenticate(request)
-        if client is None:
-            return False
+        client = client_auth.authenticate(request)  # or invalid_client saying why
         request.client, request.client_id = client, client.client_id
         return True
 
@@ -51,7 +49,9 @@ class PorticoValidator(PrivateOverrides, OAuth2Validator):
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         """Public clients (token_endpoint_auth_method none) identify themselves by client_id alone."""
         client = self._load_application(client_id, request)
-        return client is not None and client.token_endpoint_auth_method == "none"
+        if client is None or client.token_endpoint_auth_method != "none":
+            client_auth.refuse_missing(request, client_id)  # invalid_client saying what to send
+        return True
 
     def introspect_token(self, token, token_type_hint, request, *args, **kwargs):
         return introspection.describe(token, token_type_hint, request.client)
