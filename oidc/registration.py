@@ -168,6 +168,13 @@ def configuration_uri(client: Client) -> str:
     return conf.endpoint(reverse("oidc:client-configuration", args=[client.client_id]))
 
 
+def configuration_members(client: Client, token: str) -> dict[str, str]:
+    """RFC 7592 3 / OIDC Registration 3.2: registration_client_uri and registration_access_token, both or
+    neither. The token is kept as a digest only, so a read or update answers with the token it was
+    authorized by, which stays valid (RFC 7592 3 allows the same token; it is not rotated)."""
+    return {"registration_client_uri": configuration_uri(client), "registration_access_token": token}
+
+
 def _registration_token(client: Client) -> str:
     token = secrets.token_urlsafe(32)
     client.registration_access_token = digest(token)
@@ -185,7 +192,7 @@ def register(data: Any) -> dict[str, Any]:
     document = describe(client)
     if secret:
         document["client_secret"] = secret
-    document.update(registration_access_token=token, registration_client_uri=configuration_uri(client))
+    document.update(configuration_members(client, token))
     return document
 
 
@@ -216,7 +223,7 @@ def replace_metadata(client: Client, data: Any) -> str:
 
 
 @transaction.atomic
-def update(client: Client, data: Any) -> dict[str, Any]:
+def update(client: Client, data: Any, *, token: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _invalid("the request body must be a JSON object")
     if data.get("client_id") != client.client_id:
@@ -228,7 +235,7 @@ def update(client: Client, data: Any) -> dict[str, Any]:
     document = describe(client)
     if secret:
         document["client_secret"] = secret
-    document["registration_client_uri"] = configuration_uri(client)
+    document.update(configuration_members(client, token))
     return document
 
 
