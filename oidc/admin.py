@@ -69,7 +69,7 @@ class ClientAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Redirects and origins",
+            "Redirects",
             {
                 "fields": (
                     "redirect_uris",
@@ -98,6 +98,7 @@ class ClientAdmin(admin.ModelAdmin):
                     "default_max_age",
                     "require_auth_time",
                     "default_acr_values",
+                    "id_token_claims",
                     "can_introspect",
                     "can_manage",
                 )

@@ -125,6 +125,10 @@ def _apply_typed_members(client: Client, data: dict) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _invalid(f"{field} must be an array of strings", field)
         setattr(client, field, value)
+    if "response_types" not in data:
+        # RFC 7591 2: the default ["code"] only means something for a client of the authorization_code grant;
+        # a client_credentials-only client has no response types.
+        client.response_types = ["code"] if "authorization_code" in client.grant_types else []
     for field in BOOLEANS:
         value = data.get(field, False)
         if not isinstance(value, bool):

@@ -76,6 +76,10 @@ class ClientMetadata(serializers.Serializer):
     can_manage = serializers.BooleanField(
         required=False, help_text="May use this API (client_credentials with the portico:admin scope)."
     )
+    id_token_claims = serializers.BooleanField(
+        required=False,
+        help_text="Also put the granted scopes' claims in id_tokens issued with an access token.",
+    )
 
 
 class ClientDocument(ClientMetadata):
