@@ -9,6 +9,7 @@ import json
 import pytest
 import requests
 
+from tests.browser.test_integrations import GUIDES, register
 from tests.browser.test_logout import LIBRARY, authorize_in_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +53,7 @@ window.portico = {
       function (error) { return "blocked: " + error.name; });
   },
 };
-if (location.pathname === "/spa/callback") {
+if (location.pathname === "/callback") {
   mgr.signinRedirectCallback().then(function (user) {
     show("signed in: " + JSON.stringify({sub: user.profile.sub, name: user.profile.name || null,
       refresh: Boolean(user.refresh_token), scope: user.scope}));
@@ -71,7 +72,7 @@ def _serve_spa(receiver, settings: dict) -> None:
             "/spa/oidc-client-ts.min.js": ("text/javascript", LIBRARY.read_bytes()),
             "/spa/app.js": ("text/javascript", SPA_JS.replace("SETTINGS", json.dumps(settings)).encode()),
             "/spa/app.html": ("text/html", SPA_HTML),
-            "/spa/callback": ("text/html", SPA_HTML),
+            "/callback": ("text/html", SPA_HTML),
         }
     )
 
@@ -86,7 +87,7 @@ def _sign_in(page, receiver, user, shot) -> dict:
     shot("consent")
     assert "Keep access when you are not using the app" in page.inner_text("main")
     page.get_by_role("button", name="Allow").click()
-    page.wait_for_url(receiver.url("/spa/callback") + "?**")
+    page.wait_for_url(receiver.url("/callback") + "?**")
     page.wait_for_function("document.getElementById('status').textContent !== 'ready'")
     status = page.inner_text("#status")
     assert status.startswith("signed in: "), status
@@ -94,18 +95,16 @@ def _sign_in(page, receiver, user, shot) -> dict:
 
 
 def test_spa_signs_in_refreshes_reads_userinfo_and_revokes_cross_origin(
-    live_server, issuer_at, page, shot, make_user, make_client, receiver
+    live_server, issuer_at, page, shot, make_user, receiver
 ):
     issuer = issuer_at(live_server.url)
     user = make_user(first_name="Ada", last_name="Lovelace")
-    spa, _none = make_client(
-        confidential=False, name="The SPA", redirect_uris=(receiver.url("/spa/callback"),)
-    )
-    assert receiver.url("/").split("/")[2] != issuer.split("/")[2]  # another origin than Portico's
-    settings = {
+    registered = register(GUIDES / "spa-oidc-client-ts.md", receiver.base)  # the guide's command
+    assert receiver.base.split("/")[2] != issuer.split("/")[2]  # another origin than Portico's
+    settings = {  # the guide's configuration
         "authority": issuer,
-        "client_id": spa.client_id,
-        "redirect_uri": receiver.url("/spa/callback"),
+        "client_id": registered["client_id"],
+        "redirect_uri": receiver.url("/callback"),
         "scope": "openid profile offline_access",
         "loadUserInfo": True,
     }
@@ -135,7 +134,7 @@ def test_spa_signs_in_refreshes_reads_userinfo_and_revokes_cross_origin(
         data={
             "grant_type": "refresh_token",
             "refresh_token": revoked["refresh_token"],
-            "client_id": spa.client_id,
+            "client_id": registered["client_id"],
         },
         timeout=10,
     )
