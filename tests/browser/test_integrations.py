@@ -110,3 +110,35 @@ def test_mozilla_django_oidc_guide_signs_in_and_out(
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(site + "/")
     assert page.inner_text("#who") == "anonymous"
+
+
+def test_django_allauth_guide_signs_in_and_out(live_server, issuer_at, page, shot, make_user, django_site):
+    issuer = issuer_at(live_server.url)
+    guide = GUIDES / "django-allauth.md"
+    port = free_port()
+    registered = register(guide, f"http://127.0.0.1:{port}")
+    site = django_site(
+        guide,
+        port,
+        {
+            "PORTICO_ISSUER": issuer,
+            "PORTICO_CLIENT_ID": registered["client_id"],
+            "PORTICO_CLIENT_SECRET": registered["client_secret"],
+        },
+    )
+    user = make_user(email="grace@example.org", email_verified=True)
+
+    page.goto(site + "/")
+    page.get_by_role("link", name="Sign in with Portico").click()
+    page.get_by_role("button", name="Continue").click()  # allauth's confirmation (login CSRF)
+    page.get_by_label("Username or email").fill(user.username)
+    page.get_by_label("Password").fill(user.raw_password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(site + "/")
+    shot("signed-in")
+    assert page.inner_text("#who") == "signed in as grace@example.org"
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(site + "/")
+    assert page.inner_text("#who") == "anonymous"

@@ -16,12 +16,28 @@ BASE = {
         "django.contrib.auth",
         "django.contrib.contenttypes",
         "django.contrib.sessions",
+        "django.contrib.messages",
     ],
     "MIDDLEWARE": [
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    ],
+    # What `django-admin startproject` gives every site.
+    "TEMPLATES": [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "APP_DIRS": True,
+            "OPTIONS": {
+                "context_processors": [
+                    "django.template.context_processors.request",
+                    "django.contrib.auth.context_processors.auth",
+                    "django.contrib.messages.context_processors.messages",
+                ]
+            },
+        }
     ],
 }
 
@@ -33,12 +49,20 @@ def _home(request):
     if request.user.is_authenticated:
         body = (
             f'<p id="who">signed in as {request.user.email}</p>'
-            f'<form method="post" action="/oidc/logout/"><input type="hidden" name="csrfmiddlewaretoken" '
+            f'<form method="post" action="{SIGN_OUT}"><input type="hidden" name="csrfmiddlewaretoken" '
             f'value="{get_token(request)}"><button>Sign out</button></form>'
         )
     else:
-        body = '<p id="who">anonymous</p><a href="/oidc/authenticate/">Sign in with Portico</a>'
+        body = f'<p id="who">anonymous</p><a href="{SIGN_IN}">Sign in with Portico</a>'
     return HttpResponse("<!doctype html><title>RP</title>" + body)
+
+
+SIGN_IN = SIGN_OUT = ""
+# Where each library starts a sign-in and ends one (its own URLs, from its documentation).
+LIBRARY_URLS = {
+    "mozilla-django-oidc.md": ("/oidc/authenticate/", "/oidc/logout/"),
+    "django-allauth.md": ("/accounts/oidc/portico/login/", "/accounts/logout/"),
+}
 
 
 def _blocks(guide: Path) -> list[str]:
@@ -46,6 +70,8 @@ def _blocks(guide: Path) -> list[str]:
 
 
 def main(guide: Path, port: int, database: str) -> None:
+    global SIGN_IN, SIGN_OUT
+    SIGN_IN, SIGN_OUT = LIBRARY_URLS[guide.name]
     settings_block, urls_block = _blocks(guide)[:2]
     namespace: dict = {name: list(value) for name, value in BASE.items()}
     exec(settings_block, namespace)  # noqa: S102 (the guide's own configuration, which is what is tested)
@@ -59,6 +85,7 @@ def main(guide: Path, port: int, database: str) -> None:
         SESSION_COOKIE_NAME="rp_session",
         CSRF_COOKIE_NAME="rp_csrftoken",
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         **configured,
     )
     import django
