@@ -2,36 +2,19 @@
 configuration is executed by a relying party of its own (tests/browser/rps/), and a person signs in
 through that relying party in chromium, on the library's defaults apart from URLs and credentials."""
 
-import json
-import shlex
 import socket
 import subprocess
 import sys
 import time
-from io import StringIO
 from pathlib import Path
 
 import pytest
 import requests
-from django.core.management import call_command
+
+from tests.guides import GUIDES, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
-GUIDES = ROOT / "docs" / "integrations"
-PLACEHOLDER = "https://app.example.com"
-
-
-def registration_command(guide: Path, app_base: str) -> list[str]:
-    """The guide's `python manage.py oidc_client create ...` command, pointed at the test's app."""
-    text = guide.read_text().replace("\\\n", " ")
-    line = next(line for line in text.splitlines() if line.startswith("python manage.py oidc_client create"))
-    return [arg.replace(PLACEHOLDER, app_base) for arg in shlex.split(line)[2:]]
-
-
-def register(guide: Path, app_base: str) -> dict:
-    out = StringIO()
-    call_command(*registration_command(guide, app_base), stdout=out)
-    return json.loads(out.getvalue())
 
 
 def free_port() -> int:

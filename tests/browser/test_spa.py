@@ -9,8 +9,8 @@ import json
 import pytest
 import requests
 
-from tests.browser.test_integrations import GUIDES, register
 from tests.browser.test_logout import LIBRARY, authorize_in_browser
+from tests.guides import GUIDES, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
