@@ -1,6 +1,7 @@
 """Cross-origin reads by browser-based clients (Fetch Standard CORS protocol; oidc/cors.py): per-client
 origins on token, userinfo, revocation and introspection; preflights; discovery and JWKS from anywhere."""
 
+import base64
 import json
 from io import StringIO
 
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client as Browser
 
 from oidc import cors
+from oidc.models import Client
 from tests.integration.helpers import get_code
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +190,44 @@ def test_cli_sets_and_updates_allowed_origins():
     assert json.loads(out.getvalue())["allowed_origins"] == ["https://new.example.org"]
     with pytest.raises(Exception, match="allowed_origins: http://new.example.org: must use https"):
         call_command("oidc_client", "update", client_id, "--allowed-origin=http://new.example.org")
+
+
+def test_registration_metadata_carries_allowed_origins(settings):
+    settings.PORTICO_REGISTRATION = "open"
+    body = {"redirect_uris": ["https://app.example.org/cb"], "allowed_origins": ["https://app.example.org"]}
+    created = Browser().post("/register", json.dumps(body), content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["allowed_origins"] == ["https://app.example.org"]
+    body["allowed_origins"] = ["https://app.example.org/path"]
+    refused = Browser().post("/register", json.dumps(body), content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": "invalid_client_metadata",
+        "error_description": "allowed_origins: https://app.example.org/path: must be an origin, "
+        "scheme://host[:port] without path or trailing slash",
+    }
+
+
+def test_management_api_sets_allowed_origins(make_client):
+    manager, secret = make_client(redirect_uris=(), grant_types=["client_credentials"], can_manage=True)
+    token = (
+        Browser()
+        .post(
+            "/token",
+            {"grant_type": "client_credentials", "scope": "portico:admin"},
+            HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{manager.client_id}:{secret}".encode()).decode(),
+        )
+        .json()["access_token"]
+    )
+    body = {"redirect_uris": ["https://app.example.org/cb"], "allowed_origins": ["https://www.example.org"]}
+    created = Browser().post(
+        "/api/v1/clients",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer " + token,
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["allowed_origins"] == ["https://www.example.org"]
+    assert cors.client_origins(Client.objects.get(client_id=created.json()["client_id"])) == {
+        "https://www.example.org"
+    }
