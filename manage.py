@@ -4,6 +4,9 @@ import sys
 
 
 def main() -> None:
+    from config.startup import apply_development_default
+
+    apply_development_default()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
@@ -111,6 +112,7 @@ MIDDLEWARE = [
     # First: times, counts and logs every request, and answers 503 when the database cannot be reached.
     "ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "oidc.middleware.MachineEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -310,6 +312,14 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Cross-origin reads by browser-based clients (django-cors-headers): on these endpoints only, and for each
+# request the origins its client registered (oidc/cors.py decides through check_request_enabled). No
+# cookies are involved (CORS_ALLOW_CREDENTIALS stays off). Discovery and the JWKS allow every origin.
+CORS_URLS_REGEX = r"^/(token|par|revoke|introspect|userinfo)$"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "dpop"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate"]
+
 # Lifetimes in seconds (RFC 9700 4.2.1 short-lived codes; refresh tokens rotate, see oidc/conf.py).
 PORTICO_CODE_TTL = int(os.environ.get("PORTICO_CODE_TTL", "60"))
 PORTICO_ACCESS_TOKEN_TTL = int(os.environ.get("PORTICO_ACCESS_TOKEN_TTL", "3600"))
@@ -341,7 +351,7 @@ PORTICO_SCOPES = {
     "email": _("See your email address"),
     "address": _("See your postal address"),
     "phone": _("See your phone number"),
-    "offline_access": _("Keep access while you are away"),
+    "offline_access": _("Keep access when you are not using the app"),
 }
 
 # django-oauth-toolkit is configured here and only here.

@@ -78,7 +78,17 @@ class ClientAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris", "initiate_login_uri")}),
+        (
+            "Redirects",
+            {
+                "fields": (
+                    "redirect_uris",
+                    "post_logout_redirect_uris",
+                    "initiate_login_uri",
+                    "allowed_origins",
+                )
+            },
+        ),
         (
             "Tokens & keys",
             {
@@ -100,6 +110,7 @@ class ClientAdmin(admin.ModelAdmin):
                     "default_max_age",
                     "require_auth_time",
                     "default_acr_values",
+                    "id_token_claims",
                     "can_introspect",
                     "can_manage",
                     "registered_openly",
@@ -347,5 +358,6 @@ class IDTokenAdmin(TokenAdmin):
 class GrantAdmin(TokenAdmin):
     list_display = ("id", "user", "application", "expires", "redeemed_at")
     exclude = ["code", "code_challenge"]
+
 
 from .logout import admin as _logout_admin  # noqa: E402,F401  (registers the logout deliveries)

@@ -7,7 +7,7 @@ class OidcConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import metadata, models
+        from . import cors, metadata, models  # noqa: F401  (cors: receives check_request_enabled)
         from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)
         from .logout import sessions  # noqa: F401  (receives accounts' sign_in_ended)
 

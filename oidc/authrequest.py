@@ -101,13 +101,22 @@ def parse(params, client, *, hint_claims: dict[str, Any] | None = None) -> AuthR
     )
 
 
-def offline_access(scopes: list[str], request: AuthRequest, *, response_type: str, client) -> list[str]:
-    """Core 11: offline_access only with a code in the response and consent asked for (prompt=consent), or a
-    first-party client whose users are not asked; otherwise the request for it is ignored."""
+def offline_access(
+    scopes: list[str], request: AuthRequest, *, response_type: str, client, consented: bool
+) -> list[str]:
+    """Core 11: offline_access is ignored unless a code is returned and the person consents to offline
+    access: on a consent page that names it (prompt=consent, or shown because it is not yet part of what they
+    consented to), or earlier (`consented`: remembered with their consent to this client). With prompt=none
+    no page can ask, so a request not consented to before is ignored rather than refused. A first-party
+    client's users are never asked: an administrator registered it first-party, the "other conditions ...
+    permitting offline access" Core 11 allows for (documented in docs/clients.md)."""
     if "offline_access" not in scopes:
         return scopes
-    allowed = "code" in response_type.split() and ("consent" in request.prompt or client.skip_authorization)
-    return scopes if allowed else [s for s in scopes if s != "offline_access"]
+    if "code" in response_type.split() and (
+        consented or client.skip_authorization or "consent" in request.prompt or not request.silent
+    ):
+        return scopes
+    return [s for s in scopes if s != "offline_access"]
 
 
 MAX_NONCE = 255  # the Grant.nonce column

@@ -116,12 +116,19 @@ def _release(user, names: set[str], sub: str) -> dict[str, Any]:
 
 
 def for_id_token(
-    user, *, sub: str, scopes: Iterable[str], claims_request: dict | None, with_access_token: bool
+    user,
+    *,
+    sub: str,
+    scopes: Iterable[str],
+    claims_request: dict | None,
+    with_access_token: bool,
+    scope_claims: bool = False,
 ):
-    """Core 5.4: scope claims go to the id_token only when no access token is issued (response_type
-    id_token); otherwise they are fetched from userinfo. Claims requested for the id_token (Core 5.5) are
-    always included."""
-    names = set() if with_access_token else claims_for_scopes(scopes)
+    """Core 5.4: scope claims go to the id_token when no access token is issued (response_type id_token);
+    otherwise they are fetched from userinfo, unless the client was registered for them in the id_token too
+    (`scope_claims`, Client.id_token_claims: Core 5.4 lets the OP return them either way). Claims requested
+    for the id_token (Core 5.5) are always included."""
+    names = claims_for_scopes(scopes) if scope_claims or not with_access_token else set()
     return _release(user, names | requested(claims_request, "id_token"), sub)
 
 

@@ -1,8 +1,11 @@
 """Client authentication at the token, introspection and revocation endpoints (RFC 6749 2.3, OIDC Core 9,
 RFC 7523 2.2 and 3).
 
-Exactly one method per request (RFC 6749 2.3), and it must be the one the client registered
-(token_endpoint_auth_method). Secrets are compared as keyed digests in constant time; JWT assertions are
+Exactly one method per request (RFC 6749 2.3). A client registered for client_secret_basic or
+client_secret_post may send its secret either way (RFC 6749 2.3.1 defines both for the same password; libraries
+pick one on their own); client_secret_jwt, private_key_jwt and none are used exactly as registered. Every
+refusal is invalid_client with an error_description saying what to change, and is logged with the client_id
+(RFC 6749 2.2: not a secret), never with a credential. Secrets are compared as keyed digests in constant time; JWT assertions are
 verified with pyjwt against the client's secret (client_secret_jwt) or public keys (private_key_jwt), and
 each assertion's jti is recorded under a unique constraint so it is accepted once.
 
@@ -13,10 +16,11 @@ first, and a refused assertion is answered invalid_client with the reason (never
 """
 
 import base64
+import logging
 import math
 import time
 from datetime import UTC, datetime, timedelta
-from typing import TypeGuard
+from typing import NoReturn, TypeGuard
 from urllib.parse import unquote_plus, urlsplit
 
 import jwt
@@ -31,6 +35,8 @@ from .models import Client, ClientAssertion
 from .prepared import PreparedLookup
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")  # interchangeable (RFC 6749 2.3.1)
+log = logging.getLogger(__name__)
 LEEWAY = 30
 MAX_ASSERTION_LIFETIME = timedelta(hours=1, minutes=5)  # bounds how long a jti must be remembered
 
@@ -78,34 +84,110 @@ def active_client(client_id: str) -> Client | None:
     return _ACTIVE_CLIENT.first(client_id)
 
 
-def authenticate(request) -> Client | None:
-    """The authenticated client, or None. `request` is oauthlib's (headers and body parameters)."""
+def refuse(request, reason: str, *, client_id: str | None, level: int = logging.INFO) -> NoReturn:
+    """RFC 6749 5.2: invalid_client, its error_description saying why; logged without any credential."""
+    log.log(level, "client authentication refused (client_id %r): %s", (client_id or "")[:80], reason)
+    raise InvalidClientError(description=reason, request=request)
+
+
+def _method_hint(method: str) -> str:
+    if method == "none":
+        return "it is a public client: send client_id alone, with PKCE"
+    if method in ASSERTION_ALGS:
+        return f"send a client_assertion JWT ({', '.join(ASSERTION_ALGS[method])})"
+    return "send its secret with HTTP Basic or as client_secret in the body"
+
+
+def _wrong_method(request, client: Client, sent: str) -> NoReturn:
+    method = client.token_endpoint_auth_method
+    refuse(
+        request,
+        f"This client is registered for {method} (token_endpoint_auth_method) and cannot authenticate with "
+        f"{sent}: {_method_hint(method)}.",
+        client_id=client.client_id,
+    )
+
+
+def _unknown(request, client_id: str) -> NoReturn:
+    refuse(request, "Unknown client_id, or the client is disabled.", client_id=client_id)
+
+
+def refuse_missing(request, client_id: str | None) -> NoReturn:
+    """Nothing authenticates the request: say what the client must send."""
+    if not client_id:
+        refuse(request, "No client_id and no client credentials were sent (RFC 6749 2.3).", client_id=None)
+    client = active_client(client_id)
+    if client is None:
+        _unknown(request, client_id)
+    method = client.token_endpoint_auth_method
+    refuse(
+        request,
+        f"This client must authenticate with {method} (its token_endpoint_auth_method): {_method_hint(method)}.",
+        client_id=client_id,
+    )
+
+
+def authenticate(request) -> Client:
+    """The authenticated client; otherwise InvalidClientError saying why. `request` is oauthlib's."""
     basic = _basic_credentials(request)
     body_secret = _param(request, "client_secret")
     assertion = _param(request, "client_assertion")
-    if sum(bool(x) for x in (basic, body_secret, assertion)) != 1:
-        return None  # none, or more than one method at once
     body_client_id = _param(request, "client_id")
+    sent = [name for name, value in (("HTTP Basic", basic), ("client_secret", body_secret)) if value]
+    sent += ["client_assertion"] if assertion else []
+    if len(sent) > 1:
+        refuse(
+            request,
+            f"Use one authentication method (RFC 6749 2.3), not {' and '.join(sent)}.",
+            client_id=body_client_id,
+        )
+    if not sent:
+        refuse_missing(request, body_client_id)
+    if assertion:
+        return _authenticate_assertion(request, assertion, body_client_id)
+    client_id, secret = _secret_credentials(request, basic, body_client_id, body_secret)
+    client = active_client(client_id)
+    if client is None:
+        _unknown(request, client_id)
+    if client.token_endpoint_auth_method not in SECRET_METHODS:
+        _wrong_method(request, client, "a client secret")
+    if not clients.secret_matches(client, secret):
+        refuse(request, "The client secret is wrong.", client_id=client_id, level=logging.WARNING)
+    return client
+
+
+def _secret_credentials(
+    request, basic, body_client_id: str | None, body_secret: str | None
+) -> tuple[str, str]:
+    """RFC 6749 2.3.1: client_id and secret from HTTP Basic, or from the body."""
     if basic:
         client_id, secret = basic
-        if body_client_id and body_client_id != client_id:
-            return None
-        method = "client_secret_basic"
-    elif body_secret:
-        client_id, secret, method = body_client_id or "", body_secret, "client_secret_post"
-    else:
-        if _param(request, "client_assertion_type") != ASSERTION_TYPE:
-            return None
-        try:
-            return verify_assertion(
-                assertion or "", claimed_client_id=body_client_id, endpoint=_endpoint(request)
+        if not client_id:
+            refuse(
+                request,
+                "Malformed HTTP Basic credentials: base64 of client_id:client_secret, each form-urlencoded "
+                "(RFC 6749 2.3.1).",
+                client_id=body_client_id,
             )
-        except AssertionRejected as exc:
-            raise InvalidClientError(description=str(exc), request=request) from exc
-    client = active_client(client_id)
-    if client is None or client.token_endpoint_auth_method != method:
-        return None
-    return client if clients.secret_matches(client, secret) else None
+        if body_client_id and body_client_id != client_id:
+            refuse(request, "client_id in the body differs from the HTTP Basic one.", client_id=client_id)
+        return client_id, secret
+    if not body_client_id:
+        refuse(request, "client_secret was sent without client_id (RFC 6749 2.3.1).", client_id=None)
+    return body_client_id, body_secret or ""
+
+
+def _authenticate_assertion(request, assertion: str, body_client_id: str | None) -> Client:
+    if _param(request, "client_assertion_type") != ASSERTION_TYPE:
+        refuse(
+            request,
+            f"client_assertion_type must be {ASSERTION_TYPE} (RFC 7523 2.2).",
+            client_id=body_client_id,
+        )
+    try:
+        return verify_assertion(assertion, claimed_client_id=body_client_id, endpoint=_endpoint(request))
+    except AssertionRejected as exc:
+        refuse(request, str(exc), client_id=body_client_id, level=logging.WARNING)
 
 
 def authenticate_form(http) -> Client:
@@ -115,17 +197,15 @@ def authenticate_form(http) -> Client:
     request = OAuthlibRequest(
         conf.endpoint(http.path), http_method="POST", body=dict(http.POST.items()), headers=dict(http.headers)
     )
-    if presents_credentials(request):
-        try:
-            client = authenticate(request)
-        except InvalidClientError as exc:
-            raise errors.InvalidClient(exc.description) from None
-    else:
+    try:
+        if presents_credentials(request):
+            return authenticate(request)
         client = active_client(http.POST.get("client_id", ""))
-        client = client if client is not None and client.token_endpoint_auth_method == "none" else None
-    if client is None:
-        raise errors.InvalidClient("Client authentication failed.")
-    return client
+        if client is not None and client.token_endpoint_auth_method == "none":
+            return client
+        refuse_missing(request, http.POST.get("client_id"))
+    except InvalidClientError as exc:
+        raise errors.InvalidClient(exc.description) from None
 
 
 def _endpoint(request) -> str:
@@ -196,9 +276,14 @@ def _assertion_client(client_id: str, *, claimed_client_id: str | None, alg) -> 
         raise AssertionRejected("client_id is not the iss of client_assertion (RFC 7523 3)")
     client = active_client(client_id)
     method = client.token_endpoint_auth_method if client else ""
-    if client is None or method not in ASSERTION_ALGS:
+    if client is None:
         raise AssertionRejected(
             "client_assertion does not name an active client that authenticates with JWTs"
+        )
+    if method not in ASSERTION_ALGS:
+        raise AssertionRejected(
+            f"This client is registered for {method} (token_endpoint_auth_method) and cannot authenticate "
+            f"with client_assertion: {_method_hint(method)}."
         )
     registered = client.token_endpoint_auth_signing_alg
     allowed = [registered] if registered else ASSERTION_ALGS[method]

@@ -12,6 +12,12 @@ def items(scopes: Iterable[str], claim_names: Iterable[str] = ()) -> list[str]:
     return sorted(set(scopes) | {f"claim:{name}" for name in claim_names})
 
 
+def has(user, client, consent_items: Iterable[str]) -> bool:
+    """The person consented to these items for this client before (first-party clients ask nobody)."""
+    consent = Consent.objects.filter(user=user, client=client).first()
+    return consent is not None and consent.covers(consent_items)
+
+
 def is_required(user, client, consent_items: Iterable[str]) -> bool:
     """First-party clients never ask; otherwise ask for anything not consented to before. (prompt=consent,
     which always asks, is decided in oidc/authrequest.py.)"""

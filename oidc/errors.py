@@ -277,13 +277,29 @@ def respond(request, error: OAuthError, target: Target | None) -> HttpResponse:
     return page(request, error)
 
 
+def basic_challenge() -> str:
+    """RFC 6749 5.2 / RFC 7617 2: the challenge of a client that authenticated with HTTP Basic."""
+    return f'Basic realm="{conf.issuer()}"'
+
+
+def client_challenge(response, *, basic_auth: bool):
+    """RFC 6749 5.2 for an answer oauthlib built: its 401 carries a Bearer challenge (RFC 6750, a resource
+    server's); after HTTP Basic the challenge is Basic, otherwise there is none."""
+    if response.status_code == 401:
+        if basic_auth:
+            response["WWW-Authenticate"] = basic_challenge()
+        elif "WWW-Authenticate" in response:
+            del response["WWW-Authenticate"]
+    return response
+
+
 def token_response(error: OAuthError, *, basic_auth: bool = False) -> JsonResponse:
     """RFC 6749 5.2: JSON, never cached; a 401 after HTTP Basic carries a Basic challenge."""
     response = JsonResponse(error.as_json(), status=error.status)
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     if error.status == 401 and basic_auth:
-        response["WWW-Authenticate"] = f'Basic realm="{conf.issuer()}"'
+        response["WWW-Authenticate"] = basic_challenge()
     if error.status == 503:
         response["Retry-After"] = "5"
     return response

@@ -27,6 +27,7 @@ def assemble(base: dict, token: dict, request) -> str:
         scopes=request.scopes,
         claims_request=context.claims or None,
         with_access_token="access_token" in token,
+        scope_claims=request.client.id_token_claims,
     )
     jti = str(uuid.uuid4())
     # Core 3.1.3.6 / 3.3.2.11: at_hash and c_hash use the hash of the client's JWS algorithm.

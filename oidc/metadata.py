@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import conf, constants, fetch, redirect_uris
+from . import conf, constants, cors, fetch, redirect_uris
 
 HTTPS_ONLY = (
     "logo_uri",
@@ -104,6 +104,14 @@ def _uri_rules(client: Any, add: Add) -> None:
         for uri in getattr(client, field).split():
             for message in _redirect_problems(uri, native=native):
                 add(field, message)
+
+
+def _origin_rules(client: Any, add: Add) -> None:
+    """Web origins allowed to call the token and userinfo endpoints (oidc/cors.py)."""
+    for origin in client.allowed_origins.split():
+        message = cors.origin_problem(origin)
+        if message:
+            add("allowed_origins", message)
 
 
 def _grant_rules(client: Any, add: Add) -> None:
@@ -228,7 +236,15 @@ def problems(client: Any) -> dict[str, list[str]]:
     def add(field: str, message: str) -> None:
         found.setdefault(field, []).append(message)
 
-    for rules in (_uri_rules, _grant_rules, _auth_method_rules, _key_rules, _web_page_rules, _value_rules):
+    for rules in (
+        _uri_rules,
+        _origin_rules,
+        _grant_rules,
+        _auth_method_rules,
+        _key_rules,
+        _web_page_rules,
+        _value_rules,
+    ):
         rules(client, add)
     _subject_rules(client, add, found)  # last: it fetches, so only when nothing else is wrong with the URI
     return found

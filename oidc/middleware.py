@@ -75,7 +75,8 @@ def _view_handler(handler):
 
 
 class MachineEndpointsMiddleware:
-    """Placed right after SecurityMiddleware. Requests to the machine endpoints skip the rest of MIDDLEWARE and
+    """Placed right after SecurityMiddleware and django-cors-headers' CorsMiddleware (which answers
+    preflights and adds the CORS headers of oidc/cors.py's decision to machine answers too). Requests to the machine endpoints skip the rest of MIDDLEWARE and
     go through PORTICO_MACHINE_MIDDLEWARE (framing and CSP headers) to the view: sessions, languages, CSRF
     cookies, authentication and messages are browser concerns, and cost a fifth of a token request's time.
     Django still resolves the URL and runs the views' own decorators (csrf_exempt)."""

@@ -136,6 +136,24 @@ class Client(AbstractApplication):
         default=False,
         help_text=_("Otherwise a client sees only its own tokens as active (RFC 7662 4)."),
     )
+    allowed_origins = models.TextField(
+        _("allowed origins"),
+        blank=True,
+        default="",
+        help_text=_(
+            "Web origins (https://app.example.com), space separated, whose pages may read the token, "
+            "userinfo, revocation and introspection answers. Empty: none; for a public client, the origins "
+            "of its redirect URIs."
+        ),
+    )
+    id_token_claims = models.BooleanField(
+        _("scope claims in the id_token"),
+        default=False,
+        help_text=_(
+            "Also put the granted scopes' claims (name, email, ...) in id_tokens issued with an access "
+            "token, for apps that read them there instead of calling userinfo."
+        ),
+    )
     can_manage = models.BooleanField(
         _("management API client"),
         default=False,

@@ -12,6 +12,8 @@ import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
+from typing import Any
 
 import jwt
 from django.shortcuts import redirect, render
@@ -47,8 +49,32 @@ def _redirect_uri() -> str:
     return conf.endpoint(reverse("playground:callback"))
 
 
+# Core 2 and 5.1: NumericDate claims, shown with their ISO 8601 date.
+TIME_CLAIMS = frozenset({"exp", "iat", "nbf", "auth_time", "updated_at"})
+
+
+def _shown_value(name: str, value: Any) -> str:
+    """A claim as JSON (true, {"street_address": ...}); strings as they are; times with their date."""
+    if name in TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{datetime.fromtimestamp(value, tz=UTC).isoformat().replace('+00:00', 'Z')} ({value})"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _rows(claims: dict | None) -> list[tuple[str, str]]:
+    return [(name, _shown_value(name, value)) for name, value in (claims or {}).items()]
+
+
 def home(request):
-    return render(request, "oidc/playground.html", {"result": request.session.get(SESSION_KEY + "_result")})
+    result = request.session.get(SESSION_KEY + "_result")
+    shown = {}
+    if result:
+        shown = {
+            "id_token_rows": _rows(result.get("id_token_claims")),
+            "userinfo_rows": _rows(result.get("userinfo")),
+            "userinfo_json": json.dumps(result.get("userinfo"), indent=2, ensure_ascii=False),
+            "token_rows": _rows(result.get("token_response")),
+        }
+    return render(request, "oidc/playground.html", {"result": result, **shown})
 
 
 @never_cache

@@ -22,7 +22,9 @@ from .models import Client, InitialAccessToken
 from .secrets import digest
 
 MODES = ("off", "token", "open")
-LISTS = ("redirect_uris", "post_logout_redirect_uris", "request_uris")  # space-separated in the model
+# Space-separated in the model. allowed_origins is Portico's (and django-oauth-toolkit's) name for the web
+# origins a browser-based client calls the token and userinfo endpoints from (no registered standard name).
+LISTS = ("redirect_uris", "post_logout_redirect_uris", "request_uris", "allowed_origins")
 STRINGS = (
     "application_type",
     "logo_uri",
@@ -136,6 +138,10 @@ def _apply_typed_members(client: Client, data: dict) -> None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _invalid(f"{field} must be an array of strings", field)
         setattr(client, field, value)
+    if "response_types" not in data:
+        # RFC 7591 2: the default ["code"] only means something for a client of the authorization_code grant;
+        # a client_credentials-only client has no response types.
+        client.response_types = ["code"] if "authorization_code" in client.grant_types else []
     for field in BOOLEANS:
         value = data.get(field, False)
         if not isinstance(value, bool):
@@ -162,6 +168,7 @@ def describe(client: Client) -> dict[str, Any]:
         "redirect_uris": client.redirect_uris.split(),
         "post_logout_redirect_uris": client.post_logout_redirect_uris.split(),
         "request_uris": client.request_uris.split(),
+        "allowed_origins": client.allowed_origins.split(),
         "default_max_age": client.default_max_age,
         "jwks": client.jwks,
     }
@@ -191,6 +198,13 @@ def configuration_uri(client: Client) -> str:
     return conf.endpoint(reverse("oidc:client-configuration", args=[client.client_id]))
 
 
+def configuration_members(client: Client, token: str) -> dict[str, str]:
+    """RFC 7592 3 / OIDC Registration 3.2: registration_client_uri and registration_access_token, both or
+    neither. The token is kept as a digest only, so a read or update answers with the token it was
+    authorized by, which stays valid (RFC 7592 3 allows the same token; it is not rotated)."""
+    return {"registration_client_uri": configuration_uri(client), "registration_access_token": token}
+
+
 def _registration_token(client: Client) -> str:
     token = secrets.token_urlsafe(32)
     client.registration_access_token = digest(token)
@@ -209,7 +223,7 @@ def register(data: Any) -> dict[str, Any]:
     document = describe(client)
     if secret:
         document["client_secret"] = secret
-    document.update(registration_access_token=token, registration_client_uri=configuration_uri(client))
+    document.update(configuration_members(client, token))
     return document
 
 
@@ -241,7 +255,7 @@ def replace_metadata(client: Client, data: Any) -> str:
 
 
 @transaction.atomic
-def update(client: Client, data: Any) -> dict[str, Any]:
+def update(client: Client, data: Any, *, token: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _invalid("the request body must be a JSON object")
     if data.get("client_id") != client.client_id:
@@ -253,7 +267,7 @@ def update(client: Client, data: Any) -> dict[str, Any]:
     document = describe(client)
     if secret:
         document["client_secret"] = secret
-    document["registration_client_uri"] = configuration_uri(client)
+    document.update(configuration_members(client, token))
     return document
 
 

@@ -21,6 +21,7 @@ Introspection: authenticate_client, introspect_token (oidc/introspection.py).
 """
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749.errors import UnauthorizedClientError
 
 from . import client_auth, codes, errors, id_tokens, introspection, pkce, refresh_tokens, resources, scopes
 from .dot_private import PrivateOverrides
@@ -37,9 +38,7 @@ class PorticoValidator(PrivateOverrides, OAuth2Validator):
     # ---- clients -------------------------------------------------------------------------------------
     def authenticate_client(self, request, *args, **kwargs):
         # One method, the registered one (OIDC Registration 2, RFC 7591 2): see oidc/client_auth.py.
-        client = client_auth.authenticate(request)
-        if client is None:
-            return False
+        client = client_auth.authenticate(request)  # or invalid_client saying why
         request.client, request.client_id = client, client.client_id
         return True
 
@@ -51,7 +50,9 @@ class PorticoValidator(PrivateOverrides, OAuth2Validator):
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         """Public clients (token_endpoint_auth_method none) identify themselves by client_id alone."""
         client = self._load_application(client_id, request)
-        return client is not None and client.token_endpoint_auth_method == "none"
+        if client is None or client.token_endpoint_auth_method != "none":
+            client_auth.refuse_missing(request, client_id)  # invalid_client saying what to send
+        return True
 
     def introspect_token(self, token, token_type_hint, request, *args, **kwargs):
         return introspection.describe(token, token_type_hint, request.client)
@@ -68,10 +69,23 @@ class PorticoValidator(PrivateOverrides, OAuth2Validator):
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
         """OAuth 2.0 Multiple Response Types 3: the order of space-separated values does not matter."""
         wanted = frozenset(response_type.split())
-        return any(wanted == frozenset(registered.split()) for registered in client.response_types)
+        if any(wanted == frozenset(registered.split()) for registered in client.response_types):
+            return True
+        registered = ", ".join(client.response_types) or "none"
+        raise UnauthorizedClientError(
+            description=f"This client is not registered for response_type {response_type[:50]} "
+            f"(its response_types: {registered}).",
+            request=request,
+        )
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
-        return grant_type in client.grant_types
+        if grant_type in client.grant_types:
+            return True
+        raise UnauthorizedClientError(
+            description=f"This client is not registered for the {grant_type} grant "
+            f"(its grant_types: {', '.join(client.grant_types) or 'none'}).",
+            request=request,
+        )
 
     def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
         """Core 3.1.2.1: redirect_uri is REQUIRED in OpenID Connect requests; only plain OAuth 2.0 requests
@@ -81,7 +95,10 @@ class PorticoValidator(PrivateOverrides, OAuth2Validator):
         return super().get_default_redirect_uri(client_id, request, *args, **kwargs)
 
     def validate_scopes(self, client_id, scopes_, client, request, *args, **kwargs):
-        """RFC 6749 3.3: the admin scope only for a management client's own client_credentials token."""
+        """RFC 6749 3.3: the admin scope only for a management client's own client_credentials token. A client
+        acting for itself (RFC 6749 4.4) gets no openid: there is no person to sign in (Core 3.1.2.1)."""
+        if request.grant_type == "client_credentials" and "openid" in scopes_:
+            request.scopes = scopes_ = [s for s in scopes_ if s != "openid"]
         if scopes.admin_requested(scopes_):
             if not scopes.may_request_admin(client, request.grant_type):
                 return False

@@ -14,6 +14,7 @@ FLAGS: dict[str, tuple[str, bool]] = {
     "first_party": ("skip_authorization", False),
     "can_introspect": ("can_introspect", False),
     "can_manage": ("can_manage", False),
+    "id_token_claims": ("id_token_claims", False),
 }
 
 

@@ -38,6 +38,10 @@ class ClientMetadata(serializers.Serializer):
         "Request objects by reference (Core 6.2) are fetched only from these (fragment ignored); empty: any "
         "https URL."
     )
+    allowed_origins = _strings(
+        "Web origins (scheme://host[:port]) a browser-based client calls the token, userinfo, revocation "
+        "and introspection endpoints from. Empty: none, or for a public client its redirect URIs' origins."
+    )
     response_types = serializers.ListField(child=serializers.ChoiceField(RESPONSE_TYPES), required=False)
     grant_types = serializers.ListField(child=serializers.ChoiceField(list(GRANT_TYPE_NAMES)), required=False)
     application_type = serializers.ChoiceField(["web", "native"], required=False)
@@ -78,6 +82,10 @@ class ClientMetadata(serializers.Serializer):
     )
     can_manage = serializers.BooleanField(
         required=False, help_text="May use this API (client_credentials with the portico:admin scope)."
+    )
+    id_token_claims = serializers.BooleanField(
+        required=False,
+        help_text="Also put the granted scopes' claims in id_tokens issued with an access token.",
     )
 
 

@@ -30,6 +30,8 @@ from .pipeline import Authorization, use_params
 from .references import refuse_unpushed, resolve_request_uri
 from .resume import resumed
 
+OFFLINE = ("offline_access",)
+
 
 def refuse_malformed(a: Authorization) -> None:
     """NUL bytes and broken form encoding are never valid (RFC 6749 Appendix B): nothing in the request is
@@ -136,7 +138,12 @@ def limit_offline_access(a: Authorization) -> None:
     """Core 11: offline_access only where it may be granted; claims beyond the scopes are asked for apart."""
     assert a.request is not None
     response_type = a.credentials.get("response_type", "")
-    a.scopes = authrequest.offline_access(a.scopes, a.request, response_type=response_type, client=a.client)
+    user = getattr(a.http, "user", None)  # none at /par: the consent is looked at when the request is used
+    user = user if user is not None and user.is_authenticated else None
+    consented = user is not None and "offline_access" in a.scopes and consent.has(user, a.client, OFFLINE)
+    a.scopes = authrequest.offline_access(
+        a.scopes, a.request, response_type=response_type, client=a.client, consented=consented
+    )
     a.extra_claims = sorted(claims.beyond_scopes(a.request.claims, a.scopes))
 
 

@@ -76,14 +76,14 @@ class ClientConfigurationView(_RegistrationAPIView):
         if client is None:
             return _unauthorized("The registration access token is not valid for this client.")
         document = registration.describe(client)
-        document["registration_client_uri"] = registration.configuration_uri(client)
+        document.update(registration.configuration_members(client, _bearer(request) or ""))
         return _no_store(Response(document))
 
     def put(self, request, client_id):
         client = self._client(request, client_id)
         if client is None:
             return _unauthorized("The registration access token is not valid for this client.")
-        return _no_store(Response(registration.update(client, request.data)))
+        return _no_store(Response(registration.update(client, request.data, token=_bearer(request) or "")))
 
     def delete(self, request, client_id):
         client = self._client(request, client_id)

@@ -33,10 +33,12 @@ def _refusal(request) -> errors.OAuthError | None:
     return None
 
 
+def _basic(request) -> bool:
+    return request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic")
+
+
 def _refused(request, error: errors.OAuthError) -> JsonResponse:
-    return errors.token_response(
-        error, basic_auth=request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic")
-    )
+    return errors.token_response(error, basic_auth=_basic(request))
 
 
 def _unsupported_grant(request) -> errors.OAuthError | None:
@@ -54,7 +56,7 @@ class TokenView(dot_views.TokenView):
         error = _refusal(request) or _unsupported_grant(request)
         if error is not None:
             return _refused(request, error)
-        return super().post(request, *args, **kwargs)
+        return errors.client_challenge(super().post(request, *args, **kwargs), basic_auth=_basic(request))
 
     @method_decorator(
         sensitive_post_parameters("password", "client_secret", "code", "refresh_token", "code_verifier")
@@ -82,7 +84,12 @@ class RevokeView(dot_views.RevokeTokenView):
         error = _refusal(request)
         if error is not None:
             return _refused(request, error)
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200 and not response.content:
+            # RFC 7009 2.2: the body of a successful revocation is empty; an empty body has no media type
+            # (Django's default text/html makes browser libraries such as oidc-client-ts refuse the answer).
+            del response["Content-Type"]
+        return errors.client_challenge(response, basic_auth=_basic(request))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -102,4 +109,4 @@ class IntrospectView(View):
         response = HttpResponse(body, status=status)
         for name, value in headers.items():
             response[name] = value
-        return response
+        return errors.client_challenge(response, basic_auth=_basic(request))

@@ -5,7 +5,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import bearer, claims, conf, errors, subjects, tokens
+from .. import bearer, claims, conf, cors, errors, subjects, tokens
 
 # Claims about a person: never stored by a cache (RFC 9111 5.2.2.5). Set directly: never_cache's header
 # patching costs more than the rest of a userinfo response's headers together.
@@ -14,7 +14,7 @@ NO_STORE = "no-store"
 
 @method_decorator(csrf_exempt, name="dispatch")
 class UserInfoView(View):
-    http_method_names = ["get", "post", "options"]
+    http_method_names = ["get", "post"]  # a CORS preflight is answered by django-cors-headers
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
@@ -41,6 +41,7 @@ class UserInfoView(View):
                 errors.InsufficientScope("The access token does not grant the openid scope.", scope="openid")
             )
         client = access_token.application
+        cors.note_client(request, client)  # the origins allowed to read this answer are the client's
         released = claims.for_userinfo(
             access_token.user,
             sub=subjects.sub_for(access_token.user, client),
@@ -55,5 +56,4 @@ class UserInfoView(View):
             response = HttpResponse(signed, content_type="application/jwt")
         else:
             response = JsonResponse(released)
-        response["Access-Control-Allow-Origin"] = "*"
         return response

@@ -1,5 +1,7 @@
 """A person signs in through the hosted pages in a real browser, and the playground shows the result."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -38,6 +40,11 @@ def test_playground_sign_in_login_consent_and_result(live_server, issuer_at, pag
     text = page.inner_text("main")
     assert "signature verified" in text
     assert "Dana M. Example" in text and "demo@example.com" in text
+    # Values as JSON, not Python reprs; times as ISO 8601 dates.
+    assert '"street_address": "1 Example Street"' in page.inner_text("#userinfo-json")
+    assert "'street_address'" not in text and "True" not in text
+    assert "email_verified\ttrue" in text
+    assert re.search(r"auth_time\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+\)", text)
 
 
 def test_deny_sends_access_denied_back_to_the_app(live_server, issuer_at, page, shot):

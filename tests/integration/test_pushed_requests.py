@@ -119,7 +119,12 @@ def test_par_ttl_is_a_setting(make_client, settings):
     "change,status,error,description",
     [
         ({"redirect_uri": "https://evil.example/cb"}, 400, "invalid_request", "Mismatching redirect URI."),
-        ({"response_type": "token"}, 400, "unauthorized_client", ""),
+        (
+            {"response_type": "token"},
+            400,
+            "unauthorized_client",
+            "This client is not registered for response_type token (its response_types: code).",
+        ),
         (
             {"request_uri": "https://rp.example.org/r"},
             400,
@@ -155,7 +160,7 @@ def test_rfc9126_2_3_wrong_client_credentials_are_invalid_client(make_client):
     assert response.status_code == 401
     assert response.json() == {
         "error": "invalid_client",
-        "error_description": "Client authentication failed.",
+        "error_description": "The client secret is wrong.",
     }
     assert response["WWW-Authenticate"].startswith("Basic ")
 

@@ -78,6 +78,11 @@ def test_register_read_update_delete_rfc7591_rfc7592(open_registration):
     }
     updated = Browser().put(uri, json.dumps(changed), content_type="application/json", **auth)
     assert updated.status_code == 200, updated.content
+    # RFC 7592 3 / Registration 3.2: registration_client_uri and registration_access_token, both or neither.
+    for answer in (read.json(), updated.json()):
+        assert answer["registration_client_uri"] == body["registration_client_uri"]
+        assert answer["registration_access_token"] == body["registration_access_token"]
+    assert Browser().get(uri, **auth).status_code == 200  # the token stays valid after a read and an update
     assert updated.json()["client_name"] == "Renamed" and updated.json()["redirect_uris"] == [
         "https://app.example.org/new"
     ]

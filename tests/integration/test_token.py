@@ -58,15 +58,27 @@ def test_wrong_client_secret_is_401_invalid_client_rfc6749_5_2(browser, make_cli
     assert response.json()["error"] == "invalid_client"
 
 
-def test_client_must_use_its_registered_auth_method(browser, make_client):
+def test_secret_clients_may_send_the_secret_either_way_rfc6749_2_3_1(browser, make_client):
     rp, secret = make_client(auth_method="client_secret_basic")
     code, verifier = get_code(browser, rp)
-    response = exchange(Browser(), code, client=rp, verifier=verifier, client_secret=secret)
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    in_body = exchange(Browser(), code, client=rp, verifier=verifier, client_secret=secret)
+    assert in_body.status_code == 200, in_body.content
     post_rp, post_secret = make_client(auth_method="client_secret_post")
     code, verifier = get_code(browser, post_rp)
-    ok = exchange(Browser(), code, client=post_rp, verifier=verifier, client_secret=post_secret)
-    assert ok.status_code == 200, ok.content
+    with_basic = exchange(Browser(), code, client=post_rp, secret=post_secret, verifier=verifier)
+    assert with_basic.status_code == 200, with_basic.content
+
+
+def test_jwt_and_public_clients_keep_their_registered_method(browser, make_client):
+    rp, _ = make_client(auth_method="none", confidential=False)
+    code, verifier = get_code(browser, rp)
+    response = exchange(Browser(), code, client=rp, verifier=verifier, client_secret="anything")
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "invalid_client",
+        "error_description": "This client is registered for none (token_endpoint_auth_method) and cannot "
+        "authenticate with a client secret: it is a public client: send client_id alone, with PKCE.",
+    }
 
 
 def test_code_works_once_and_replay_revokes_rfc6749_4_1_2(browser, make_client):

@@ -176,5 +176,5 @@ def test_rfc9126_2_3_a_push_with_a_bad_secret_is_invalid_client(live_server, iss
     assert response.status_code == 401
     assert response.json() == {
         "error": "invalid_client",
-        "error_description": "Client authentication failed.",
+        "error_description": "The client secret is wrong.",
     }

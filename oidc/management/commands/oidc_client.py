@@ -1,3 +1,4 @@
+import argparse
 import json
 from datetime import timedelta
 
@@ -6,8 +7,29 @@ from django.core.management.base import BaseCommand, CommandError
 
 from oidc import registration
 from oidc.clients import create_client, rotate_secret
-from oidc.constants import AUTH_METHODS, GRANT_TYPE_NAMES
+from oidc.constants import AUTH_METHODS, GRANT_TYPE_NAMES, RESPONSE_TYPES
 from oidc.models import Client
+
+
+def _add_origin_argument(parser) -> None:
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        dest="allowed_origins",
+        metavar="ORIGIN",
+        help="A web origin (https://app.example.com) a browser-based client calls the token and userinfo "
+        "endpoints from; repeat for several. Public clients default to their redirect URIs' origins.",
+    )
+
+
+def _add_update_arguments(update) -> None:
+    """`oidc_client update CLIENT_ID`: change what the options name, keep the rest."""
+    update.add_argument("client_id")
+    _add_origin_argument(update)
+    update.add_argument("--clear-allowed-origins", action="store_true", help="Remove every allowed origin")
+    update.add_argument("--resource-server", action=argparse.BooleanOptionalAction, default=None)
+    update.add_argument("--id-token-claims", action=argparse.BooleanOptionalAction, default=None)
+    update.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def _add_create_arguments(create) -> None:
@@ -16,6 +38,23 @@ def _add_create_arguments(create) -> None:
     create.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
     create.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout")
     create.add_argument("--grant-type", action="append", dest="grant_types", choices=GRANT_TYPE_NAMES)
+    create.add_argument(
+        "--response-type",
+        action="append",
+        dest="response_types",
+        choices=RESPONSE_TYPES,
+        help='Repeatable; e.g. "code id_token" (hybrid, with --grant-type implicit). Default: code.',
+    )
+    create.add_argument(
+        "--resource-server",
+        action="store_true",
+        help="May introspect any client's tokens (RFC 7662); otherwise only its own",
+    )
+    create.add_argument(
+        "--id-token-claims",
+        action="store_true",
+        help="Also put the granted scopes' claims (name, email, ...) in the id_token of the code flow",
+    )
     create.add_argument("--token-endpoint-auth-method", default="client_secret_basic", choices=AUTH_METHODS)
     create.add_argument("--skip-consent", action="store_true", help="First-party client: no consent page")
     create.add_argument("--require-pkce", action="store_true")
@@ -27,15 +66,29 @@ def _add_create_arguments(create) -> None:
     create.add_argument("--id-token-signed-response-alg", default="RS256", metavar="ALG")
     create.add_argument("--userinfo-signed-response-alg", default="", metavar="ALG")
     create.add_argument("--application-type", choices=["web", "native"], default="web")
-    # Back-Channel Logout 1.0 2.2 / Front-Channel Logout 1.0 2: where Portico tells the app of a logout.
-    create.add_argument("--backchannel-logout-uri", default="", metavar="URI")
-    create.add_argument("--backchannel-logout-session-required", action="store_true")
-    create.add_argument("--frontchannel-logout-uri", default="", metavar="URI")
-    create.add_argument("--frontchannel-logout-session-required", action="store_true")
+    _add_origin_argument(create)
+    _add_logout_arguments(create)
     # RFC 9126 6: only pushed authorization requests; Registration 2: where request objects may be fetched.
     create.add_argument("--require-pushed-authorization-requests", action="store_true")
     create.add_argument("--request-uri", action="append", default=[], dest="request_uris", metavar="URI")
     create.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _add_logout_arguments(create) -> None:
+    """Back-Channel Logout 1.0 2.2 / Front-Channel Logout 1.0 2: where Portico tells the app of a logout."""
+    create.add_argument("--backchannel-logout-uri", default="", metavar="URI")
+    create.add_argument("--backchannel-logout-session-required", action="store_true")
+    create.add_argument("--frontchannel-logout-uri", default="", metavar="URI")
+    create.add_argument("--frontchannel-logout-session-required", action="store_true")
+
+
+def _shown(client: Client) -> dict:
+    return registration.describe(client) | {
+        "active": client.is_active,
+        "first_party": client.skip_authorization,
+        "resource_server": client.can_introspect,
+        "id_token_claims": client.id_token_claims,
+    }
 
 
 class Command(BaseCommand):
@@ -44,6 +97,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         _add_create_arguments(sub.add_parser("create", help="Register a client"))
+        _add_update_arguments(sub.add_parser("update", help="Change a client's settings"))
         listing = sub.add_parser("list", help="List clients")
         listing.add_argument("--format", choices=["text", "json"], default="text")
         for name, text in (
@@ -84,8 +138,10 @@ class Command(BaseCommand):
             client = Client.objects.filter(client_id=options["client_id"]).first()
             if client is None:
                 raise CommandError(f"no client {options['client_id']!r}")
-            if action == "show":
-                self._emit(registration.describe(client) | {"active": client.is_active}, options)
+            if action == "update":
+                self._update(client, options)
+            elif action == "show":
+                self._emit(_shown(client), options)
             elif action == "rotate-secret":
                 if client.token_endpoint_auth_method not in (
                     "client_secret_basic",
@@ -110,6 +166,22 @@ class Command(BaseCommand):
             for key, value in result.items():
                 self.stdout.write(f"{key}: {value}")
 
+    def _update(self, client, options):
+        if options["clear_allowed_origins"]:
+            client.allowed_origins = ""
+        if options["allowed_origins"]:
+            client.allowed_origins = " ".join(options["allowed_origins"])
+        if options["resource_server"] is not None:
+            client.can_introspect = options["resource_server"]
+        if options["id_token_claims"] is not None:
+            client.id_token_claims = options["id_token_claims"]
+        try:
+            client.full_clean(exclude=["client_type", "authorization_grant_type", "user", "client_secret"])
+        except ValidationError as exc:
+            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        client.save()
+        self._emit(_shown(client), options)
+
     def _create(self, options):
         try:
             client, secret = create_client(
@@ -123,6 +195,10 @@ class Command(BaseCommand):
                 id_token_signed_response_alg=options["id_token_signed_response_alg"],
                 userinfo_signed_response_alg=options["userinfo_signed_response_alg"],
                 application_type=options["application_type"],
+                allowed_origins=" ".join(options["allowed_origins"] or []),
+                can_introspect=options["resource_server"],
+                id_token_claims=options["id_token_claims"],
+                **({"response_types": options["response_types"]} if options["response_types"] else {}),
                 can_manage=options["management"],
                 backchannel_logout_uri=options["backchannel_logout_uri"],
                 backchannel_logout_session_required=options["backchannel_logout_session_required"],

@@ -86,12 +86,17 @@ class Command(BaseCommand):
     def _demo_client(self, issuer: str) -> str:
         client = Client.objects.filter(client_id=DEMO_CLIENT_ID).first()
         if client is None:
+            # An https issuer accepts http redirect URIs only for native apps on a loopback IP (RFC 8252 7.3),
+            # which is what a demo app on this machine is.
+            https = issuer.startswith("https://")
             _, secret = create_client(
                 client_id=DEMO_CLIENT_ID,
                 name="Demo App",
-                redirect_uris=["http://127.0.0.1:9000/callback", "http://localhost:9000/callback"],
+                redirect_uris=["http://127.0.0.1:9000/callback"]
+                + ([] if https else ["http://localhost:9000/callback"]),
                 post_logout_redirect_uris=["http://127.0.0.1:9000/"],
                 client_uri="https://example.com/",
+                application_type="native" if https else "web",
             )
             return secret
         # The secret is stored only as a digest, so a re-run issues a fresh one to print.

@@ -359,13 +359,21 @@ def test_oidcc_refresh_token(op, browser, make_rp, person, request_params, redee
     assert family.json()["error"] == "invalid_grant"
 
 
-def test_offline_access_without_prompt_consent_is_ignored_core_11(
+def test_offline_access_without_prompt_consent_needs_the_consent_page_core_11(
     op, browser, make_rp, person, request_params, redeem
 ):
+    """Core 11: without prompt=consent, offline_access is granted only once the person consented to it (the
+    consent page names it); prompt=none cannot ask, so it is ignored there until then."""
     rp, secret = make_rp()
-    _, answer = _sign_in(browser, rp, person, request_params, scope="openid offline_access")
+    _, answer = _sign_in(browser, rp, person, request_params, scope="openid")
+    _, answer = _sign_in(browser, rp, person, request_params, scope="openid offline_access", prompt="none")
     tokens = _tokens(redeem, rp, secret, answer["code"])
     assert "refresh_token" not in tokens and "offline_access" not in tokens["scope"].split()
+    browser.pages.clear()
+    _, answer = _sign_in(browser, rp, person, request_params, scope="openid offline_access")
+    assert browser.pages == ["consent"]
+    tokens = _tokens(redeem, rp, secret, answer["code"])
+    assert "refresh_token" in tokens and "offline_access" in tokens["scope"].split()
 
 
 def test_oidcc_prompt_select_account(op, browser, make_rp, person, make_user, request_params):

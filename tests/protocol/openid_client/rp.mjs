@@ -8,7 +8,8 @@ const [issuer, clientId, clientSecret, redirectUri] = process.argv.slice(2);
 const lines = createInterface({ input: process.stdin });
 const nextLine = () => new Promise((resolve) => lines.once("line", resolve));
 
-const config = await client.discovery(new URL(issuer), clientId, clientSecret, client.ClientSecretBasic(clientSecret), {
+// The library's defaults (client_secret_post, as it picks when given a secret), as docs/integrations/node.md.
+const config = await client.discovery(new URL(issuer), clientId, clientSecret, undefined, {
   // The test provider listens on plain http on loopback.
   execute: [client.allowInsecureRequests],
 });
@@ -18,8 +19,7 @@ const nonce = client.randomNonce();
 const state = client.randomState();
 const authorizationUrl = client.buildAuthorizationUrl(config, {
   redirect_uri: redirectUri,
-  scope: "openid email profile offline_access",
-  prompt: "consent",
+  scope: "openid email profile offline_access", // a refresh token once the person consents (no prompt)
   code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
   code_challenge_method: "S256",
   nonce,
