@@ -21,6 +21,7 @@ from oidc import clients, fetch
 from oidc.client_auth import ASSERTION_TYPE
 from oidc.models import Client
 from tests.integration.helpers import basic, exchange, get_code
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 TOKEN_URL = "http://127.0.0.1:8000/token"
@@ -66,7 +67,7 @@ def test_private_key_jwt_assertion_is_accepted_once_rfc7523_3(rsa_client):
     value = assertion(rsa_client, rsa_client.private_key)
     assert token_with(value).status_code == 200
     replay = token_with(value)
-    assert replay.status_code == 401 and replay.json()["error"] == "invalid_client"
+    assert_oauth_error(replay, 401, "invalid_client")
 
 
 @pytest.mark.parametrize(
@@ -83,7 +84,7 @@ def test_private_key_jwt_assertion_is_accepted_once_rfc7523_3(rsa_client):
 )
 def test_bad_assertions_are_invalid_client(rsa_client, problem):
     response = token_with(assertion(rsa_client, rsa_client.private_key, **problem))
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client):
@@ -133,7 +134,7 @@ def test_two_authentication_methods_at_once_are_refused_rfc6749_2_3(make_client)
         {"grant_type": "client_credentials", "client_id": rp.client_id, "client_secret": secret},
         **basic(rp.client_id, secret),
     )
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_client_secret_jwt_uses_the_secret_as_hmac_key(make_client):
@@ -213,7 +214,7 @@ def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
     _, pending_verifier = get_code(browser, rp)
     Client.objects.filter(pk=rp.pk).update(is_active=False)
 
-    assert _cc(rp, secret).json()["error"] == "invalid_client"
+    assert_oauth_error(_cc(rp, secret), 401, "invalid_client")
     refreshed = Browser().post(
         "/token",
         {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},

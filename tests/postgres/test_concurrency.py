@@ -9,6 +9,7 @@ from django.test import Client as Browser
 
 from oidc.models import AccessToken, Grant, RefreshToken
 from tests.integration.helpers import get_code
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,4 +106,4 @@ def test_concurrent_use_of_one_refresh_token_is_reuse(live_server, issuer_at, ma
         headers={"Authorization": auth},
         timeout=30,
     )
-    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert_oauth_error(again, 400, "invalid_grant")
