@@ -41,14 +41,22 @@ def assert_oauth_error(response, status: int, error: str, description_contains: 
 
 
 def assert_redirect_error(
-    location: str, error: str, *, state: str | None = _UNCHECKED, description_contains: str | None = None
+    location: str | dict,
+    error: str,
+    *,
+    state: str | None = _UNCHECKED,
+    description_contains: str | None = None,
 ) -> dict:
-    """An error delivered to the redirect URI (query, or fragment for implicit/hybrid); state=None: absent."""
-    parts = urlsplit(location)
-    raw = parts.fragment if parts.fragment and "error=" in parts.fragment else parts.query
-    parsed = parse_qs(raw, keep_blank_values=True)
-    assert all(len(values) == 1 for values in parsed.values()), f"repeated members in {location}"
-    body = {key: values[0] for key, values in parsed.items()}
+    """An error delivered to the redirect URI (query, or fragment for implicit/hybrid), or the parameters a
+    form_post carried (a dict); state=None means state must be absent."""
+    if isinstance(location, dict):
+        body = dict(location)
+    else:
+        parts = urlsplit(location)
+        raw = parts.fragment if parts.fragment and "error=" in parts.fragment else parts.query
+        parsed = parse_qs(raw, keep_blank_values=True)
+        assert all(len(values) == 1 for values in parsed.values()), f"repeated members in {location}"
+        body = {key: values[0] for key, values in parsed.items()}
     _check_members(body, REDIRECT_MEMBERS, error, description_contains)
     if state is not _UNCHECKED:
         assert body.get("state") == state, body
