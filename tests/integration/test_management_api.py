@@ -12,7 +12,7 @@ from django.utils import timezone
 from oidc.models import AccessToken, Client, InitialAccessToken
 from tests.integration.helpers import authorize_params, basic, register_with
 from tests.integration.metadata_cases import BAD_METADATA, VALID
-from tests.oauth import assert_oauth_error
+from tests.oauth import assert_oauth_error, assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,8 @@ def test_users_cannot_grant_the_admin_scope_at_authorize(browser, make_client):
     response = browser.get("/authorize?" + urlencode(params))
     assert response.status_code == 302
     location = response["Location"]
-    assert location.startswith("https://rp.example.org/cb?") and "error=invalid_scope" in location
+    assert location.startswith("https://rp.example.org/cb?")
+    assert_redirect_error(location, "invalid_scope", state="st-123")
 
 
 def test_management_flag_needs_client_credentials(make_client):
