@@ -14,9 +14,9 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError
 from joserfc.jwk import KeySet
 
-from oidc import keys
+from oidc import clients, keys
 from oidc.logout import tokens as logout_tokens
-from oidc.models import AccessToken, Grant, RefreshToken
+from oidc.models import AccessToken, Client, Grant, RefreshToken
 from oidc.registration import create_initial_token
 from tests.integration.helpers import basic, exchange, get_code, refresh, register_with
 from tests.oauth import assert_oauth_error
@@ -163,3 +163,33 @@ def test_rfc7591_3_initial_access_token_one_second_after_its_end_is_refused(db, 
     _, value = create_initial_token("partner", expires=timezone.now() - SECOND)
     refused = register_with(value)
     assert refused.status_code == 401
+
+
+# ---- a rotated client secret: the previous one works during the overlap only (RFC 6749 2.3.1) --------------
+def _client_credentials(rp, secret):
+    return Browser().post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
+
+
+def test_previous_secret_lives_for_its_overlap(make_client):
+    rp, _ = make_client(grant_types=["client_credentials"])
+    overlap = timedelta(hours=1)
+    before = timezone.now()
+    clients.rotate_secret(rp, overlap=overlap)
+    after = timezone.now()
+    rp.refresh_from_db()
+    assert before + overlap <= rp.previous_secret_expires <= after + overlap
+
+
+def test_previous_secret_one_second_before_the_overlap_ends_authenticates(make_client):
+    rp, old = make_client(grant_types=["client_credentials"])
+    clients.rotate_secret(rp, overlap=timedelta(hours=1))
+    Client.objects.filter(pk=rp.pk).update(previous_secret_expires=timezone.now() + SECOND)
+    assert _client_credentials(rp, old).status_code == 200
+
+
+def test_previous_secret_one_second_after_the_overlap_ends_is_invalid_client(make_client):
+    rp, old = make_client(grant_types=["client_credentials"])
+    new = clients.rotate_secret(rp, overlap=timedelta(hours=1))
+    Client.objects.filter(pk=rp.pk).update(previous_secret_expires=timezone.now() - SECOND)
+    assert_oauth_error(_client_credentials(rp, old), 401, "invalid_client")
+    assert _client_credentials(rp, new).status_code == 200
