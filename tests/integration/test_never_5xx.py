@@ -252,3 +252,37 @@ def test_register_any_text_in_a_string_field(settings, db, value, name):
     document = {"redirect_uris": ["https://rp.example.org/cb"], name: value}
     response = Browser().generic("POST", "/register", encode_json(document), content_type="application/json")
     assert_answered(response, token_family=response.status_code >= 400)
+
+
+# ---- client assertions (RFC 7523 3: invalid_client with its reason, whatever the claims) -------------------
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+claim_values = st.one_of(json_values, st.integers(min_value=-(2**80), max_value=2**80), st.floats())
+
+
+@NEVER_5XX
+@given(
+    claims=st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {}, optional={name: claim_values for name in ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")}
+        ),
+    ),
+    path=st.sampled_from(["/token", "/revoke", "/introspect"]),
+    named=st.booleans(),
+)
+@example(claims={"iss": "x", "sub": "x", "exp": 10**30}, path="/token", named=True)
+@example(claims={"iss": "x", "sub": "x", "exp": "tomorrow"}, path="/introspect", named=True)
+@example(claims={"iss": "x", "sub": "x", "exp": float("inf")}, path="/revoke", named=False)
+def test_client_assertions_with_any_claims_never_answer_5xx(confidential, claims, path, named):
+    rp, _ = confidential
+    if named and isinstance(claims, dict):
+        claims = {**claims, "iss": rp.client_id, "sub": rp.client_id}
+    form = {
+        "grant_type": "client_credentials",
+        "token": "x",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": _jwt(claims),
+    }
+    response = Browser().post(path, form)
+    assert_answered(response, token_family=True)
+    assert response.status_code in (400, 401), response.content
