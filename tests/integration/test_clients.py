@@ -21,7 +21,7 @@ from oidc import clients, fetch
 from oidc.client_auth import ASSERTION_TYPE
 from oidc.models import Client
 from tests.integration.helpers import basic, exchange, get_code
-from tests.oauth import assert_oauth_error
+from tests.oauth import assert_error_page, assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 TOKEN_URL = "http://127.0.0.1:8000/token"
@@ -89,7 +89,7 @@ def test_bad_assertions_are_invalid_client(rsa_client, problem):
 
 def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    assert token_with(assertion(rsa_client, other)).status_code == 401
+    assert_oauth_error(token_with(assertion(rsa_client, other)), 401, "invalid_client")
     unsigned = jwt.encode(
         {
             "iss": rsa_client.client_id,
@@ -101,7 +101,7 @@ def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client)
         None,
         algorithm="none",
     )
-    assert token_with(unsigned).status_code == 401
+    assert_oauth_error(token_with(unsigned), 401, "invalid_client")
     # RFC 8725 2.1: an HMAC "signed" with the client's public key must not pass as an RSA signature.
     public_pem = rsa_client.private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -118,13 +118,13 @@ def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client)
         base64url_encode(json.dumps(part).encode()) for part in ({"alg": "HS256", "kid": "k1"}, claims)
     )
     signature = base64url_encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest())
-    assert token_with((signing_input + b"." + signature).decode()).status_code == 401
+    assert_oauth_error(token_with((signing_input + b"." + signature).decode()), 401, "invalid_client")
 
 
 def test_client_id_parameter_must_match_the_assertion(rsa_client, make_client):
     other, _ = make_client()
     value = assertion(rsa_client, rsa_client.private_key)
-    assert token_with(value, client_id=other.client_id).status_code == 401
+    assert_oauth_error(token_with(value, client_id=other.client_id), 401, "invalid_client")
 
 
 def test_two_authentication_methods_at_once_are_refused_rfc6749_2_3(make_client):
@@ -141,7 +141,7 @@ def test_client_secret_jwt_uses_the_secret_as_hmac_key(make_client):
     rp, secret = make_client(auth_method="client_secret_jwt", grant_types=["client_credentials"])
     assert secret not in rp.client_secret_encrypted and secret not in rp.client_secret
     assert token_with(assertion(rp, secret.encode(), alg="HS256")).status_code == 200
-    assert token_with(assertion(rp, b"x" * 64, alg="HS256")).status_code == 401
+    assert_oauth_error(token_with(assertion(rp, b"x" * 64, alg="HS256")), 401, "invalid_client")
 
 
 def test_generated_secrets_have_at_least_256_bits(make_client):
@@ -186,9 +186,9 @@ def test_introspection_is_isolated_between_clients_rfc7662_4(browser, make_clien
     ).json()
     assert refresh["active"] is True and refresh["token_type"] == "refresh_token"
     assert _introspect(owner, owner_secret, "not-a-token").json() == {"active": False}
-    assert _introspect(owner, "wrong-secret", issued["access_token"]).status_code == 401
+    assert_oauth_error(_introspect(owner, "wrong-secret", issued["access_token"]), 401, "invalid_client")
     response = Browser().post("/introspect", {"token": issued["access_token"]})
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_revoking_a_refresh_token_revokes_its_access_token_rfc7009_2_1(browser, make_client):
@@ -202,9 +202,8 @@ def test_revoking_a_refresh_token_revokes_its_access_token_rfc7009_2_1(browser, 
     )
     assert revoked.status_code == 200
     assert _introspect(rp, secret, issued["access_token"]).json() == {"active": False}
-    assert (
-        Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"]).status_code == 401
-    )
+    userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"])
+    assert_oauth_error(userinfo, 401, "invalid_token")
 
 
 def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
@@ -220,17 +219,12 @@ def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
         {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
         **basic(rp.client_id, secret),
     )
-    assert refreshed.status_code == 401
-    assert _introspect(rp, secret, issued["access_token"]).status_code == 401
-    assert (
-        Browser()
-        .post("/revoke", {"token": issued["access_token"]}, **basic(rp.client_id, secret))
-        .status_code
-        == 401
-    )
-    assert (
-        Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"]).status_code == 401
-    )
+    assert_oauth_error(refreshed, 401, "invalid_client")
+    assert_oauth_error(_introspect(rp, secret, issued["access_token"]), 401, "invalid_client")
+    revoked = Browser().post("/revoke", {"token": issued["access_token"]}, **basic(rp.client_id, secret))
+    assert_oauth_error(revoked, 401, "invalid_client")
+    userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"])
+    assert_oauth_error(userinfo, 401, "invalid_token")
     page = browser.get(
         "/authorize",
         {
@@ -240,7 +234,7 @@ def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
             "scope": "openid",
         },
     )
-    assert page.status_code == 400 and "Location" not in page
+    assert_error_page(page, 400, "invalid_request")
 
 
 # ---- metadata validation ------------------------------------------------------------------------------
