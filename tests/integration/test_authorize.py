@@ -213,7 +213,7 @@ def test_disabled_client_is_refused(signed_in, make_client):
     rp.is_active = False
     rp.save()
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
-    assert response.status_code == 400 and "Location" not in response
+    assert_error_page(response, 400, "invalid_request")
 
 
 def test_garbage_parameters_never_500(signed_in, make_client):

@@ -102,7 +102,7 @@ def test_removing_the_management_flag_cuts_existing_tokens_off(api, manager):
     Client.objects.filter(pk=manager[0].pk).update(can_manage=False)
     assert api("get", "clients").status_code == 403
     Client.objects.filter(pk=manager[0].pk).update(can_manage=True, is_active=False)
-    assert api("get", "clients").status_code == 401  # a disabled client's tokens are dead
+    assert_oauth_error(api("get", "clients"), 401, "invalid_token")  # a disabled client's tokens are dead
 
 
 def test_user_tokens_never_reach_the_api(api, browser, make_client):
@@ -191,7 +191,7 @@ def test_secret_rotation_with_overlap(api, make_client):
     assert _token(client, body["client_secret"], scope="openid").status_code == 200
 
     immediate = api("post", f"clients/{client.client_id}/secret", {}).json()
-    assert _token(client, body["client_secret"], scope="openid").status_code == 401
+    assert_oauth_error(_token(client, body["client_secret"], scope="openid"), 401, "invalid_client")
     assert _token(client, immediate["client_secret"], scope="openid").status_code == 200
 
     bad = api("post", f"clients/{client.client_id}/secret", {"overlap_seconds": -5})
@@ -202,7 +202,7 @@ def test_secret_rotation_with_overlap(api, make_client):
 def test_rotating_a_public_clients_secret_is_refused(api, make_client):
     client, _ = make_client(confidential=False)
     response = api("post", f"clients/{client.client_id}/secret", {})
-    assert response.status_code == 400
+    assert_oauth_error(response, 400, "invalid_request")
     assert response.json() == {
         "error": "invalid_request",
         "error_description": "This client authenticates without a secret (none).",
@@ -232,11 +232,11 @@ def test_initial_access_tokens_register_clients_until_revoked(api, settings):
 
     assert api("delete", f"initial-access-tokens/{document['id']}").status_code == 204
     refused = register_with(value)
-    assert refused.status_code == 401
+    assert_oauth_error(refused, 401, "invalid_token")
     assert api("get", f"initial-access-tokens/{document['id']}").json()["usable"] is False
 
     missing_label = api("post", "initial-access-tokens", {"max_uses": 0})
-    assert missing_label.status_code == 400
+    assert_oauth_error(missing_label, 400, "invalid_request")
     assert missing_label.json()["error_description"].startswith("label:")
 
 

@@ -76,7 +76,7 @@ def test_code_works_once_and_replay_revokes_rfc6749_4_1_2(browser, make_client):
     assert first.status_code == 200
     assert AccessToken.objects.count() == 1
     replay = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier)
-    assert replay.status_code == 400
+    assert_oauth_error(replay, 400, "invalid_grant")
     assert replay.json() == {"error": "invalid_grant"}
     assert AccessToken.objects.count() == 0  # what the first use issued is revoked
     userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + first.json()["access_token"])
