@@ -285,7 +285,7 @@ def test_oidcc_codereuse(op, browser, make_rp, person, request_params, redeem):
     userinfo = requests.get(
         op + "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10
     )
-    assert userinfo.status_code == 401
+    assert_oauth_error(userinfo, 401, "invalid_token")
 
 
 def test_oidcc_server_client_secret_post(op, browser, make_rp, person, request_params):
