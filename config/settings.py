@@ -10,19 +10,19 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.env import env_bool, env_list
+from config.operations import (  # noqa: F401  (settings Django reads)
+    LOGGING,
+    PORTICO_AUDIT_RETENTION_DAYS,
+    PORTICO_LOG_FORMAT,
+    PORTICO_METRICS_ALLOW,
+    PORTICO_METRICS_TOKEN,
+    PORTICO_SECRET_KEY_ROTATION,
+    SILENCED_SYSTEM_CHECKS,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTICO_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -68,6 +68,9 @@ PORTICO_PAIRWISE_SALT = (
 PORTICO_REGISTRATION = os.environ.get("PORTICO_REGISTRATION", "off")
 if PORTICO_REGISTRATION not in ("off", "token", "open"):
     raise ImproperlyConfigured("PORTICO_REGISTRATION must be off, token or open.")
+# Open registration (RFC 9700 4.11.2): when set, openly registered clients may only use redirect URIs on these
+# hosts ("app.example.com", or "*.example.com" for its subdomains), and their errors redirect without a click.
+PORTICO_REGISTRATION_TRUSTED_HOSTS = env_list("PORTICO_REGISTRATION_TRUSTED_HOSTS")
 # Fetching client documents (jwks_uri) from loopback/private addresses: development and tests only.
 PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 # Fetches of client documents triggered by unauthenticated requests: the whole fetch ends after this many
@@ -76,6 +79,12 @@ PORTICO_ALLOW_PRIVATE_FETCH = env_bool("PORTICO_ALLOW_PRIVATE_FETCH", DEBUG)
 PORTICO_FETCH_DEADLINE = float(os.environ.get("PORTICO_FETCH_DEADLINE", "4"))
 PORTICO_FETCH_FAILURE_TTL = int(os.environ.get("PORTICO_FETCH_FAILURE_TTL", "60"))
 PORTICO_FETCH_PER_HOST = int(os.environ.get("PORTICO_FETCH_PER_HOST", "2"))
+# Pushed authorization requests (RFC 9126): a request_uri is valid this many seconds (short: it is a bearer
+# reference to the request); with REQUIRE on, /authorize accepts only pushed requests from every client.
+PORTICO_PAR_TTL = int(os.environ.get("PORTICO_PAR_TTL", "60"))
+PORTICO_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS = env_bool(
+    "PORTICO_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", False
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -92,9 +101,13 @@ INSTALLED_APPS = [
     "django_tasks.backends.database",
     "accounts",
     "oidc",
+    "ops",
+    "audit",
 ]
 
 MIDDLEWARE = [
+    # First: times, counts and logs every request, and answers 503 when the database cannot be reached.
+    "ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "oidc.middleware.MachineEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -105,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SignInActivityMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oidc.middleware.ContentSecurityPolicyMiddleware",
@@ -112,6 +126,7 @@ MIDDLEWARE = [
 # What the machine endpoints (token, introspection, revocation, userinfo, registration, discovery, JWKS) pass
 # through after SecurityMiddleware instead of the rest of MIDDLEWARE (oidc/middleware.py).
 PORTICO_MACHINE_MIDDLEWARE = [
+    "audit.middleware.AuditContextMiddleware",  # dynamic registration's client_created names the client
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oidc.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -232,10 +247,14 @@ PORTICO_CLIENT_IP_HEADER = os.environ.get("PORTICO_CLIENT_IP_HEADER", "")
 PORTICO_REMEMBER_ME_DAYS = int(os.environ.get("PORTICO_REMEMBER_ME_DAYS", "30"))
 # Sign-in throttling per account and per client IP: after SLOW failures each attempt waits (doubling up to a
 # minute); after LOCK failures sign-in is paused for LOCK_MINUTES. Counted over LOCK_MINUTES.
-PORTICO_THROTTLE_ACCOUNT = (int(os.environ.get("PORTICO_THROTTLE_ACCOUNT_SLOW", "5")),
-                            int(os.environ.get("PORTICO_THROTTLE_ACCOUNT_LOCK", "10")))
-PORTICO_THROTTLE_IP = (int(os.environ.get("PORTICO_THROTTLE_IP_SLOW", "20")),
-                       int(os.environ.get("PORTICO_THROTTLE_IP_LOCK", "100")))
+PORTICO_THROTTLE_ACCOUNT = (
+    int(os.environ.get("PORTICO_THROTTLE_ACCOUNT_SLOW", "5")),
+    int(os.environ.get("PORTICO_THROTTLE_ACCOUNT_LOCK", "10")),
+)
+PORTICO_THROTTLE_IP = (
+    int(os.environ.get("PORTICO_THROTTLE_IP_SLOW", "20")),
+    int(os.environ.get("PORTICO_THROTTLE_IP_LOCK", "100")),
+)
 PORTICO_THROTTLE_LOCK_MINUTES = int(os.environ.get("PORTICO_THROTTLE_LOCK_MINUTES", "15"))
 # WebAuthn relying party: the issuer's host and origin unless set (an IP address is not a valid RP ID).
 PORTICO_WEBAUTHN_RP_ID = os.environ.get("PORTICO_WEBAUTHN_RP_ID", "")
@@ -253,6 +272,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _HTTPS
 CSRF_COOKIE_SECURE = _HTTPS
 SECURE_SSL_REDIRECT = _HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+# Load-balancer health checks and metrics scrapes reach a node directly over plain HTTP, without the
+# X-Forwarded-Proto a proxied request carries: a redirect to https would fail them.
+SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if _HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS)
@@ -260,15 +282,6 @@ if env_bool("PORTICO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [PORTICO_ISSUER] + env_list("CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_NAME = "portico_session"
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # oauthlib logs whole requests (codes, secrets) at DEBUG; keep it quiet whatever LOG_LEVEL says.
-    "loggers": {"oauthlib": {"level": "WARNING"}, "oauth2_provider": {"level": "WARNING"}},
-}
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", include("ops.urls")),
     path("", include("oidc.urls")),
     path("", include("accounts.urls")),
     path("api/v1/", include("oidc.api.urls")),

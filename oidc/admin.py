@@ -27,6 +27,16 @@ for model in (Client, AccessToken, RefreshToken, Grant, IDToken):
         admin.site.unregister(model)
 
 
+def _set_active(queryset, active: bool) -> int:
+    """Saved one by one (few rows), so the audit log records each client enabled or disabled."""
+    changed = 0
+    for client in queryset.exclude(is_active=active):
+        client.is_active = active
+        client.save(update_fields=["is_active"])
+        changed += 1
+    return changed
+
+
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -83,6 +93,8 @@ class ClientAdmin(admin.ModelAdmin):
                     "id_token_signed_response_alg",
                     "userinfo_signed_response_alg",
                     "request_object_signing_alg",
+                    "request_uris",
+                    "require_pushed_authorization_requests",
                     "subject_type",
                     "sector_identifier_uri",
                     "default_max_age",
@@ -90,6 +102,7 @@ class ClientAdmin(admin.ModelAdmin):
                     "default_acr_values",
                     "can_introspect",
                     "can_manage",
+                    "registered_openly",
                 )
             },
         ),
@@ -184,11 +197,11 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable selected clients (refused everywhere at once)")
     def disable_clients(self, request, queryset):
-        self.message_user(request, f"Disabled {queryset.update(is_active=False)} client(s).")
+        self.message_user(request, f"Disabled {_set_active(queryset, False)} client(s).")
 
     @admin.action(description="Enable selected clients")
     def enable_clients(self, request, queryset):
-        self.message_user(request, f"Enabled {queryset.update(is_active=True)} client(s).")
+        self.message_user(request, f"Enabled {_set_active(queryset, True)} client(s).")
 
     @admin.action(description="Revoke all grants, tokens and consents of selected clients")
     def revoke_everything(self, request, queryset):

@@ -22,9 +22,10 @@ from urllib.parse import unquote_plus, urlsplit
 import jwt
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from oauthlib.common import Request as OAuthlibRequest
 from oauthlib.oauth2.rfc6749.errors import InvalidClientError
 
-from . import clients, conf, fetch
+from . import clients, conf, errors, fetch
 from .constants import ASSERTION_ALGS
 from .models import Client, ClientAssertion
 from .prepared import PreparedLookup
@@ -105,6 +106,26 @@ def authenticate(request) -> Client | None:
     if client is None or client.token_endpoint_auth_method != method:
         return None
     return client if clients.secret_matches(client, secret) else None
+
+
+def authenticate_form(http) -> Client:
+    """The client of a form POST to an endpoint that authenticates clients as the token endpoint does (RFC
+    9126 2: the pushed authorization request endpoint): the registered method, or for a public client
+    ("none") its client_id alone. `http` is Django's request; anything else is InvalidClient."""
+    request = OAuthlibRequest(
+        conf.endpoint(http.path), http_method="POST", body=dict(http.POST.items()), headers=dict(http.headers)
+    )
+    if presents_credentials(request):
+        try:
+            client = authenticate(request)
+        except InvalidClientError as exc:
+            raise errors.InvalidClient(exc.description) from None
+    else:
+        client = active_client(http.POST.get("client_id", ""))
+        client = client if client is not None and client.token_endpoint_auth_method == "none" else None
+    if client is None:
+        raise errors.InvalidClient("Client authentication failed.")
+    return client
 
 
 def _endpoint(request) -> str:

@@ -19,7 +19,7 @@ from oauth2_provider.models import revoke_access_token
 
 from config import at_rest
 
-from . import conf, constants, fetch
+from . import conf, constants, events, fetch
 from .models import AccessToken, Client, Consent, Grant, RefreshToken
 
 
@@ -163,7 +163,9 @@ def revoke_grants(client: Client, *, user=None) -> Revoked:
     live_refresh.update(revoked=timezone.now())
     codes, _ = Grant.objects.filter(**mine).delete()
     consents, _ = Consent.objects.filter(client=client, **({} if user is None else {"user": user})).delete()
-    return Revoked(access, refresh, codes, consents)
+    revoked = Revoked(access, refresh, codes, consents)
+    events.tokens_revoked.send(sender=Client, client=client, user=user, revoked=revoked)
+    return revoked
 
 
 def quickstart(client: Client) -> str:

@@ -55,6 +55,10 @@ def registration_mode() -> str:
     return settings.PORTICO_REGISTRATION
 
 
+def registration_trusted_hosts() -> list[str]:
+    return settings.PORTICO_REGISTRATION_TRUSTED_HOSTS
+
+
 def fetch_deadline() -> float:
     """Seconds a whole fetch of a client document may take (connect, TLS, headers and body together)."""
     return settings.PORTICO_FETCH_DEADLINE
@@ -82,3 +86,13 @@ def logout_retry_period() -> int:
 
 def logout_timeout() -> float:
     return settings.PORTICO_LOGOUT_TIMEOUT
+
+
+def par_ttl() -> int:
+    """Seconds a pushed authorization request's request_uri may be used (RFC 9126 2.2 expires_in)."""
+    return settings.PORTICO_PAR_TTL
+
+
+def require_pushed_authorization_requests() -> bool:
+    """RFC 9126 5: every client must push its authorization requests."""
+    return settings.PORTICO_REQUIRE_PUSHED_AUTHORIZATION_REQUESTS

@@ -59,11 +59,15 @@ def metadata() -> dict:
         ),
         "claims_supported": claims.SUPPORTED_CLAIMS,
         "claims_parameter_supported": True,
-        # Core 6.1: request objects by value, signed with the client's registered key (or unsigned only
-        # for a client that registered "none"); request_uri (Core 6.2) is answered request_uri_not_supported.
+        # Core 6.1 and 6.2: request objects by value and by reference, under the same algorithm rules; a
+        # client's request_uris are pre-registered only if it chooses to (Registration 2).
         "request_parameter_supported": True,
         "request_object_signing_alg_values_supported": REQUEST_OBJECT_ALGS,
-        "request_uri_parameter_supported": False,
+        "request_uri_parameter_supported": True,
+        "require_request_uri_registration": False,
+        # RFC 9126 5: pushed authorization requests, required of every client or of those registered so.
+        "pushed_authorization_request_endpoint": url("oidc:pushed-authorization-request"),
+        "require_pushed_authorization_requests": conf.require_pushed_authorization_requests(),
         "authorization_response_iss_parameter_supported": True,
         # RP-Initiated Logout 1.0 2.1, Back-Channel Logout 1.0 2.1, Front-Channel Logout 1.0 3: logout_tokens
         # and front-channel URLs carry the sid of the sign-in (and iss, for front-channel).

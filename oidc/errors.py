@@ -22,7 +22,7 @@ from django.shortcuts import render
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
-from . import conf, responses
+from . import conf, redirect_uris, responses
 
 
 class OAuthError(Exception):
@@ -211,13 +211,18 @@ class Target:
     state: str | None
     mode: str
     schemes: tuple[str, ...]
+    # RFC 9700 4.11.2: False for a client registered openly whose URI is on no trusted host: errors go there
+    # only on the person's click (PORTICO_REGISTRATION_TRUSTED_HOSTS, docs/operations.md).
+    vetted: bool = True
 
     @classmethod
     def registered(cls, client: Any, redirect_uri: str, *, state: str | None, mode: str) -> "Target | None":
         """RFC 6749 4.1.2.1: a target only for a registered redirect URI of an active client."""
         if client is None or not redirect_uri or not client.redirect_uri_allowed(redirect_uri):
             return None
-        return cls(redirect_uri, state or None, mode, tuple(client.get_allowed_schemes()))
+        trusted = redirect_uris.on_hosts(redirect_uri, conf.registration_trusted_hosts())
+        vetted = not getattr(client, "registered_openly", False) or trusted
+        return cls(redirect_uri, state or None, mode, tuple(client.get_allowed_schemes()), vetted)
 
 
 def page(request, error: OAuthError) -> HttpResponse:
@@ -227,22 +232,40 @@ def page(request, error: OAuthError) -> HttpResponse:
     return render(request, "oidc/error.html", context, status=status)
 
 
-def redirect(request, error: OAuthError, target: Target) -> HttpResponse:
-    """Core 3.1.2.6: the error, its description, state and (RFC 9207 2) iss, delivered like a response."""
+def _error_uri(error: OAuthError, target: Target) -> str:
+    """Core 3.1.2.6: the error, its description, state and (RFC 9207 2) iss, placed as a response would be."""
     params = list(error.as_json().items())
     if target.state:
         params.append(("state", target.state))
     params.append(("iss", conf.issuer()))
-    uri = responses.add_response_params(target.redirect_uri, params, mode=target.mode)
+    return responses.add_response_params(target.redirect_uri, params, mode=target.mode)
+
+
+def redirect(request, error: OAuthError, target: Target) -> HttpResponse:
+    """The error delivered like a response, by redirect or form_post."""
+    uri = _error_uri(error, target)
     if target.mode == "form_post":
         return responses.form_post(request, uri)
     return OAuth2ResponseRedirect(uri, list(target.schemes))
 
 
+def confirm(request, error: OAuthError, target: Target) -> HttpResponse:
+    """RFC 9700 4.11.2: for a client nobody vetted, the error is shown and goes back only on a click, so
+    /authorize cannot bounce a browser to any URI someone registered."""
+    uri = _error_uri(error, target)
+    if target.mode == "form_post":
+        return responses.form_post(request, uri, auto=False, error=error)
+    context = {"error": error.error, "description": error.description, "continue_uri": uri}
+    context["host"] = responses.host(uri)
+    response = render(request, "oidc/error_confirm.html", context, status=400)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def respond(request, error: OAuthError, target: Target | None) -> HttpResponse:
     """At the authorization endpoint: to the registered redirect URI when allowed, else a page."""
     if target is not None and error.redirectable:
-        return redirect(request, error, target)
+        return redirect(request, error, target) if target.vetted else confirm(request, error, target)
     return page(request, error)
 
 

@@ -1,4 +1,4 @@
-"""Fetching a client's documents (jwks_uri, sector_identifier_uri): bounded, cached, SSRF-safe.
+"""Fetching a client's documents (jwks_uri, sector_identifier_uri, request_uri): bounded, cached, SSRF-safe.
 
 Only https (http too while the issuer itself is plain http, i.e. in development); at most 64 KiB; no
 redirects; and never to loopback, private, link-local or otherwise internal addresses unless
@@ -20,8 +20,9 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -152,7 +153,7 @@ def _target(url: str) -> tuple[str, str, int, str]:
     )
 
 
-def _get(url: str) -> bytes:
+def _get(url: str, *, accept: str = "application/json") -> bytes:
     """The body of a 200 answer to GET `url`, all within conf.fetch_deadline() seconds."""
     scheme, host, port, target = _target(url)
     seconds = conf.fetch_deadline()
@@ -160,7 +161,7 @@ def _get(url: str) -> bytes:
     deadline = _Deadline(connection, seconds)
     try:
         with deadline:
-            connection.request("GET", target, headers={"Accept": "application/json", "User-Agent": "Portico"})
+            connection.request("GET", target, headers={"Accept": accept, "User-Agent": "Portico"})
             response = connection.getresponse()
             if 300 <= response.status < 400:
                 raise FetchError(f"redirects are not followed ({response.status})")
@@ -218,19 +219,36 @@ def fetch_json(url: str, *, expect: type = dict):
     return document
 
 
+def _request_object(url: str) -> str:
+    with _host_slot(_target(url)[1]):
+        body = _get(url, accept="application/oauth-authz-req+jwt, application/jwt")
+    if len(body) > MAX_BYTES:
+        raise FetchError(f"the document at {url} is larger than {MAX_BYTES} bytes")
+    try:
+        return body.decode("ascii").strip()  # a JWS compact serialization is ASCII (RFC 7515 7.1)
+    except UnicodeDecodeError as exc:
+        raise FetchError(f"the document at {url} is not a JWT") from exc
+
+
+def fetch_request_object(url: str) -> str:
+    """Core 6.2: the request object at a request_uri, under the rules of every fetch; a URL that failed is
+    not fetched again for a while. A fetched object is not cached: it is made for one request."""
+    return _fetch_unless_failed_lately(url, _request_object)
+
+
 def _cache_key(kind: str, url: str) -> str:
     return f"portico:{kind}:" + hashlib.sha256(url.encode()).hexdigest()
 
 
-def _fetch_unless_failed_lately(url: str) -> dict:
-    """fetch_json, unless the URL failed within conf.fetch_failure_ttl() seconds: then that failure again,
+def _fetch_unless_failed_lately(url: str, fetcher: Callable[[str], Any] = fetch_json) -> Any:
+    """fetcher(url), unless the URL failed within conf.fetch_failure_ttl() seconds: then that failure again,
     without a request. The failure is kept in Django's cache, so every worker process sees it."""
     failed_key = _cache_key("fetch-failed", url)
     message = cache.get(failed_key)
     if message is not None:
         raise FetchError(message)
     try:
-        return fetch_json(url)
+        return fetcher(url)
     except HostBusy:
         raise
     except FetchError as exc:

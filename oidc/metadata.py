@@ -63,8 +63,12 @@ def _redirect_problems(uri: str, *, native: bool) -> list[str]:
 def _https_problems(field: str, uri: str, *, schemes: tuple[str, ...] = ("https",)) -> list[str]:
     if not uri:
         return []
-    parts = urlsplit(uri)
-    if parts.scheme not in schemes or not parts.hostname:
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL at all
+        return [f"{field} must be an https URL"]
+    if parts.scheme not in schemes or not host:
         return [f"{field} must be an https URL"]
     return []
 
@@ -161,6 +165,9 @@ def _key_rules(client: Any, add: Add) -> None:
         alg = getattr(client, field)
         if alg and alg not in conf.signing_algs():
             add(field, f"{alg} is not supported here; supported: {', '.join(conf.signing_algs())}")
+    for uri in client.request_uris.split():  # Registration 2, Core 6.2: URLs Portico fetches
+        for message in _https_problems("request_uris", uri, schemes=fetch.fetchable_schemes()):
+            add("request_uris", f"{uri}: {message}")
     # Registration 2: "none" (an unsigned request object) may be registered here, and only here.
     alg = client.request_object_signing_alg
     if alg and alg not in constants.REQUEST_OBJECT_ALGS:

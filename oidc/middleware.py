@@ -20,12 +20,17 @@ CSP = (
 # clients and bearer tokens, read no cookie, session, message or page language, and are CSRF-exempt.
 MACHINE_ENDPOINTS = (
     "oidc:token",
+    "oidc:pushed-authorization-request",
     "oidc:revoke",
     "oidc:introspect",
     "oidc:userinfo",
     "oidc:register",
     "oidc:configuration",
     "oidc:jwks",
+    # Operations: load-balancer health checks and metrics scrapes.
+    "ops:live",
+    "ops:ready",
+    "ops:metrics",
 )
 
 

@@ -124,6 +124,13 @@ class Client(AbstractApplication):
     backchannel_logout_session_required = models.BooleanField(default=False)
     frontchannel_logout_uri = models.URLField(_("front-channel logout URI"), blank=True)
     frontchannel_logout_session_required = models.BooleanField(default=False)
+    # RFC 9126 5 and 6: this client's authorization requests are accepted only when pushed.
+    require_pushed_authorization_requests = models.BooleanField(
+        _("require pushed authorization requests"), default=False
+    )
+    # Registration 2: request_uri values (Core 6.2) the client pre-registered, space-separated; when there
+    # are any, a request_uri must be one of them (its fragment ignored).
+    request_uris = models.TextField(_("request URIs"), blank=True, default="")
     can_introspect = models.BooleanField(
         _("resource server (may introspect any token)"),
         default=False,
@@ -147,6 +154,16 @@ class Client(AbstractApplication):
     previous_secret_expires = models.DateTimeField(null=True, blank=True, editable=False)
     # RFC 7592: digest of the registration access token of dynamically registered clients.
     registration_access_token = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # RFC 9700 4.11.2: registered by anyone (PORTICO_REGISTRATION=open), so nobody vouched for its redirect
+    # URIs; errors found before the person interacted are not redirected there without a click.
+    registered_openly = models.BooleanField(
+        _("registered openly (not vetted)"),
+        default=False,
+        help_text=_(
+            "Set by open dynamic registration. Clear it to vouch for the client: its errors then go back to "
+            "its redirect URIs without the confirmation page."
+        ),
+    )
 
     objects = ApplicationManager()
 
@@ -318,6 +335,7 @@ from .records import (  # noqa: E402
     ClientAssertion,
     Consent,
     InitialAccessToken,
+    PushedAuthorizationRequest,
     SessionClient,
     SigningKey,
 )
@@ -331,6 +349,7 @@ __all__ = [
     "IDToken",
     "InitialAccessToken",
     "LogoutDelivery",
+    "PushedAuthorizationRequest",
     "RefreshToken",
     "SessionClient",
     "SigningKey",

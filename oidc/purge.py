@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import conf
-from .models import AccessToken, ClientAssertion, Grant, IDToken, RefreshToken
+from .models import AccessToken, ClientAssertion, Grant, IDToken, PushedAuthorizationRequest, RefreshToken
 
 
 @dataclass
@@ -66,5 +66,9 @@ def purge(*, now: datetime | None = None, batch_size: int = 5000) -> PurgeReport
     # A jti must be remembered only while its assertion could still be accepted.
     report.deleted["client assertions"] = _delete_in_batches(
         ClientAssertion.objects.filter(expires__lt=now - timedelta(seconds=60)), batch_size
+    )
+    # RFC 9126 4: a pushed request no longer usable.
+    report.deleted["pushed authorization requests"] = _delete_in_batches(
+        PushedAuthorizationRequest.objects.filter(expires__lt=now), batch_size
     )
     return report

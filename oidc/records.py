@@ -1,6 +1,6 @@
 """Portico's own tables (beside django-oauth-toolkit's swapped models in oidc/models.py): remembered
-consent, signing keys, used client assertions, initial access tokens for registration, and the clients
-each browser sign-in has given tokens to."""
+consent, signing keys, used client assertions, initial access tokens for registration, the clients
+each browser sign-in has given tokens to, and pushed authorization requests."""
 
 from django.conf import settings
 from django.db import models
@@ -115,3 +115,19 @@ class SessionClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} in {self.sign_in}"
+
+
+class PushedAuthorizationRequest(models.Model):
+    """An authorization request a client pushed (RFC 9126 2), waiting to be used once at /authorize. The
+    request_uri is a bearer reference to it, so only its digest is stored; the row is deleted when used."""
+
+    client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
+    digest = models.CharField(max_length=64, unique=True)
+    parameters = models.JSONField()  # the validated authorization request, one string per name
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("pushed authorization request")
+
+    def __str__(self) -> str:
+        return f"{self.client_id} until {self.expires:%Y-%m-%d %H:%M:%S}"

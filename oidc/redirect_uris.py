@@ -67,3 +67,13 @@ def origin(uri: str) -> str:
     if parts is None or not parts.scheme or not parts.netloc:
         return ""
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def on_hosts(uri: str, patterns: Iterable[str]) -> bool:
+    """Is the URI's host one of `patterns`: "app.example.com" exactly, "*.example.com" any subdomain."""
+    parts = _parts(uri)
+    host = ((parts.hostname if parts else "") or "").lower()
+    for pattern in (p.lower() for p in patterns):
+        if host and (host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))):
+            return True
+    return False

@@ -15,12 +15,12 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import clients, conf, errors
+from . import clients, conf, errors, redirect_uris
 from .models import Client, InitialAccessToken
 from .secrets import digest
 
 MODES = ("off", "token", "open")
-LISTS = ("redirect_uris", "post_logout_redirect_uris")  # space-separated in the model
+LISTS = ("redirect_uris", "post_logout_redirect_uris", "request_uris")  # space-separated in the model
 STRINGS = (
     "application_type",
     "logo_uri",
@@ -44,6 +44,7 @@ BOOLEANS = (
     "require_auth_time",
     "backchannel_logout_session_required",
     "frontchannel_logout_session_required",
+    "require_pushed_authorization_requests",  # RFC 9126 6
 )
 DEFAULTS: dict[str, Any] = {
     "application_type": "web",
@@ -148,6 +149,7 @@ def describe(client: Client) -> dict[str, Any]:
         "client_name": client.name,
         "redirect_uris": client.redirect_uris.split(),
         "post_logout_redirect_uris": client.post_logout_redirect_uris.split(),
+        "request_uris": client.request_uris.split(),
         "default_max_age": client.default_max_age,
         "jwks": client.jwks,
     }
@@ -159,6 +161,18 @@ def describe(client: Client) -> dict[str, Any]:
         document["client_secret_expires_at"] = 0
     # Empty members are omitted, except where omission would mean the default (RFC 7591 2: ["code"]).
     return {k: v for k, v in document.items() if v not in (None, "", []) or k in DEFAULTS}
+
+
+def _check_open_hosts(client: Client) -> None:
+    """With PORTICO_REGISTRATION_TRUSTED_HOSTS set, open registration accepts only redirect URIs there."""
+    if not client.registered_openly or not conf.registration_trusted_hosts():
+        return
+    for field in ("redirect_uris", "post_logout_redirect_uris"):  # where a browser is sent
+        for uri in getattr(client, field).split():
+            if not redirect_uris.on_hosts(uri, conf.registration_trusted_hosts()):
+                raise errors.InvalidRedirectUri(
+                    f"{field}: {uri} is not on a host this server accepts for open registration"
+                )
 
 
 def configuration_uri(client: Client) -> str:
@@ -173,10 +187,11 @@ def _registration_token(client: Client) -> str:
 
 @transaction.atomic
 def register(data: Any) -> dict[str, Any]:
-    client = Client(skip_authorization=False, can_introspect=False)
+    client = Client(skip_authorization=False, can_introspect=False, registered_openly=mode() == "open")
     apply_metadata(client, data)
     secret = clients.issue_secret(client)
     validate_client(client)
+    _check_open_hosts(client)
     token = _registration_token(client)
     client.save()
     document = describe(client)
@@ -209,6 +224,7 @@ def replace_metadata(client: Client, data: Any) -> str:
     elif not needs_secret:
         clients.issue_secret(client)  # clears it
     validate_client(client)
+    _check_open_hosts(client)
     return secret
 
 

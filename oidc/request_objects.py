@@ -5,18 +5,22 @@ signing algorithm.
 The claims are checked here with `now` as a parameter, before any key is fetched (the request is not
 authenticated yet: a malformed or stale object must not make Portico fetch a jwks_uri); then the signature
 is verified with pyjwt against the client's jwks or jwks_uri (fetched as for private_key_jwt). The
-parameters inside win over those outside (Core 6.3.3). request_uri (Core 6.2) is not supported: it would make the provider fetch client-chosen URLs on every
-authorization request.
+parameters inside win over those outside (Core 6.3.3).
+
+By reference (Core 6.2), the object is fetched from the request_uri with oidc/fetch.py (https, public
+addresses only, no redirects, bounded in size and time, failures remembered), from one of the client's
+registered request_uris when it registered any, and then handled exactly like one sent by value.
 """
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 
 from . import clients, fetch
 from .constants import REQUEST_OBJECT_ALGS
-from .errors import InvalidRequest, InvalidRequestObject
+from .errors import InvalidRequest, InvalidRequestObject, InvalidRequestUri
 
 # JWT claims (RFC 7519 4.1) that describe the object itself rather than being authorization parameters.
 JWT_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
@@ -160,3 +164,35 @@ def verify(token: str, *, client, issuer: str, now: float) -> dict[str, Any]:
         kid = header.get("kid") if isinstance(header.get("kid"), str) else None
         _signed(token, client, alg=alg, kid=kid)
     return claims
+
+
+def _without_fragment(uri: str) -> str:
+    return uri.partition("#")[0]
+
+
+def check_request_uri(uri: str, *, client) -> None:
+    """Core 6.2 and Registration 2: an absolute URL Portico may fetch (https; http only in development, as
+    for jwks_uri) and, when the client registered request_uris, one of them (the fragment is ignored)."""
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    if not host or parts.scheme not in fetch.fetchable_schemes() or len(uri) > 512:
+        raise InvalidRequestUri(
+            "request_uri must be an https URL of at most 512 characters (Core 6.2, RFC 9101 5.2)"
+        )
+    registered = [_without_fragment(u) for u in client.request_uris.split()]
+    if registered and _without_fragment(uri) not in registered:
+        raise InvalidRequestUri(
+            "request_uri is not one of the client's registered request_uris (Registration 2)"
+        )
+
+
+def fetch_by_reference(uri: str, *, client) -> str:
+    """The request object at `uri` (Core 6.2), not yet verified (verify() does that as for one by value)."""
+    check_request_uri(uri, client=client)
+    try:
+        return fetch.fetch_request_object(uri)
+    except fetch.FetchError as exc:
+        raise InvalidRequestUri(f"the request_uri could not be fetched: {exc}") from exc

@@ -46,13 +46,23 @@ def add_response_params(redirect_uri: str, params: list[tuple[str, str]], *, mod
     return urlunsplit((scheme, netloc, path, urlencode(merged), ""))
 
 
-def form_post(request, uri: str):
+def host(uri: str) -> str:
+    """What a person recognises of a URI: its host (or its scheme, for an app's private-use URI)."""
+    parts = urlsplit(uri)
+    return parts.hostname or f"{parts.scheme}:"
+
+
+def form_post(request, uri: str, *, auto: bool = True, error=None):
     """Form Post Response Mode 2: the parameters oauthlib put in the fragment, POSTed to the redirect URI by
-    an auto-submitting page (a button when scripts are off). The page may submit to that origin only."""
+    an auto-submitting page (a button when scripts are off, or when `auto` is off: an error shown first).
+    The page may submit to that origin only."""
     scheme, netloc, path, query, fragment = urlsplit(uri)
     action = urlunsplit((scheme, netloc, path, query, ""))
     fields = parse_qsl(fragment, keep_blank_values=True)
-    response = render(request, "oidc/form_post.html", {"action": action, "fields": fields})
+    context = {"action": action, "fields": fields, "auto": auto, "host": host(uri)}
+    if error is not None:
+        context.update(error=error.error, description=error.description)
+    response = render(request, "oidc/form_post.html", context, status=200 if auto else 400)
     response["Cache-Control"] = "no-store"
     target = redirect_uris.origin(action) or f"{scheme}:"
     response["Content-Security-Policy"] = CSP.replace(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from config import at_rest
 
-from . import conf, constants, keys
+from . import conf, constants, events, keys
 from .models import SigningKey
 
 
@@ -67,6 +67,7 @@ def rotate(alg: str, *, now: datetime | None = None) -> Outcome:
         SigningKey.objects.filter(pk=incoming.pk).update(state="active", activated_at=now)
         fresh = keys.create_signing_key(alg=alg, state="next")
     keys.clear_cache()
+    events.key_rotated.send(sender=SigningKey, alg=alg, retired=retiring, activated=incoming.kid)
     old = ", ".join(retiring) or "none"
     return Outcome(alg, "rotated", f"{old} -> {incoming.kid}; published next key {fresh.kid}")
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .logout import endpoint as logout
-from .views import authorize, registration, token, userinfo, wellknown
+from .views import authorize, par, registration, token, userinfo, wellknown
 
 app_name = "oidc"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("authorize", authorize.AuthorizeView.as_view(), name="authorize"),
     path("authorize/consent", authorize.ConsentView.as_view(), name="consent"),
     path("authorize/select-account", authorize.SelectAccountView.as_view(), name="select-account"),
+    path("par", par.PushedAuthorizationRequestView.as_view(), name="pushed-authorization-request"),
     path("token", token.TokenView.as_view(), name="token"),
     path("revoke", token.RevokeView.as_view(), name="revoke"),
     path("introspect", token.IntrospectView.as_view(), name="introspect"),

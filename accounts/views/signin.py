@@ -18,11 +18,23 @@ from django.views.decorators.http import require_POST
 
 from oidc.interface import client_for_next, signed_out_page
 
-from .. import conf, flows, mfa, passkeys, security_log, throttle, verification
+from .. import conf, events, flows, mfa, passkeys, security_log, throttle, verification
 from ..clientinfo import client_ip
 from ..forms import LoginForm, SecondFactorForm, find_user
 
 Kind = security_log.Kind
+
+
+def _check(keys: list[str | None]) -> throttle.Decision:
+    decision = throttle.check(keys)
+    if not decision.allowed:
+        events.sign_in_refused.send(sender=None, reason="throttled")
+    return decision
+
+
+def _record_failure(keys: list[str | None]) -> bool:
+    events.sign_in_refused.send(sender=None, reason="failed")
+    return throttle.record_failure(keys)
 
 
 def _throttled_message(decision: throttle.Decision) -> str:
@@ -62,7 +74,7 @@ class LoginView(auth_views.LoginView):
         known = find_user(identifier)
         account_keys = throttle.account_keys(identifier, known)
         keys = [*account_keys, throttle.ip_key(client_ip(request))]
-        decision = throttle.check(keys)
+        decision = _check(keys)
         if not decision.allowed:
             # Refused before the password is looked at: an unbound form, so authenticate() never runs and the
             # page is the same whether the guess was right or not, for existing and unknown names alike.
@@ -73,7 +85,7 @@ class LoginView(auth_views.LoginView):
             return response
         form = self.get_form()
         if not form.is_valid():
-            locked = throttle.record_failure(keys)
+            locked = _record_failure(keys)
             if known is not None:
                 security_log.record(known, Kind.SIGN_IN_FAILED, request)
                 if locked:
@@ -133,7 +145,7 @@ class SecondFactorView(View):
         if pending is None:
             return HttpResponseRedirect(reverse("accounts:login"))
         keys = [*pending.throttle_keys, throttle.ip_key(client_ip(request))]
-        decision = throttle.check(keys)
+        decision = _check(keys)
         form = SecondFactorForm(request.POST)
         if not decision.allowed:
             mfa.clear_pending(request)
@@ -151,7 +163,7 @@ class SecondFactorView(View):
                 flows.complete_sign_in(request, pending.user, amr=[*pending.amr, "otp", "mfa"], remember=pending.remember)
                 throttle.clear(keys)
                 return flows.redirect_after_sign_in(request, pending.next)
-            throttle.record_failure(keys)
+            _record_failure(keys)
             security_log.record(pending.user, Kind.SIGN_IN_FAILED, request, step="second factor")
             form.add_error("code", _("That code is not right, or was already used. Try the current code."))
         return render(request, self.template_name, self._context(pending, form), status=200)
@@ -183,7 +195,7 @@ def passkey_sign_in(request):
     if pending is not None and {"hwk", "swk"} & set(pending.amr):
         return JsonResponse({"error": _("Use your authenticator app or a recovery code.")}, status=400)
     ip_key = throttle.ip_key(client_ip(request))
-    decision = throttle.check([ip_key])
+    decision = _check([ip_key])
     if not decision.allowed:
         return JsonResponse({"error": _throttled_message(decision)}, status=429)
     try:
@@ -191,7 +203,7 @@ def passkey_sign_in(request):
             request, json.dumps(body.get("credential", {})), user=pending.user if pending else None
         )
     except passkeys.PasskeyError as error:
-        throttle.record_failure([ip_key])
+        _record_failure([ip_key])
         return JsonResponse({"error": str(error)}, status=400)
     if pending is not None:
         flows.complete_sign_in(request, passkey.user, amr=[*pending.amr, *amr, "mfa"], remember=pending.remember)

@@ -34,6 +34,10 @@ class ClientMetadata(serializers.Serializer):
     client_name = serializers.CharField(required=False, max_length=255)
     redirect_uris = _uris("Exact-match redirect URIs (https for web clients in production).")
     post_logout_redirect_uris = _uris("Where RP-initiated logout may send the user back to.")
+    request_uris = _uris(
+        "Request objects by reference (Core 6.2) are fetched only from these (fragment ignored); empty: any "
+        "https URL."
+    )
     response_types = serializers.ListField(child=serializers.ChoiceField(RESPONSE_TYPES), required=False)
     grant_types = serializers.ListField(child=serializers.ChoiceField(list(GRANT_TYPE_NAMES)), required=False)
     application_type = serializers.ChoiceField(["web", "native"], required=False)
@@ -64,6 +68,9 @@ class ClientMetadata(serializers.Serializer):
     backchannel_logout_session_required = serializers.BooleanField(required=False)
     frontchannel_logout_uri = _uri("")
     frontchannel_logout_session_required = serializers.BooleanField(required=False)
+    require_pushed_authorization_requests = serializers.BooleanField(
+        required=False, help_text="Authorization requests are accepted only when pushed to /par (RFC 9126 6)."
+    )
     active = serializers.BooleanField(required=False, help_text="Disabled clients are refused everywhere.")
     first_party = serializers.BooleanField(required=False, help_text="Users are not asked to consent.")
     can_introspect = serializers.BooleanField(

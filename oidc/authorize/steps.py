@@ -3,7 +3,6 @@ None to go on, a response to stop, or raises an OAuthError (oidc/authorize/pipel
 
 import time
 
-from django.http import QueryDict
 from django.utils import timezone
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
@@ -27,7 +26,8 @@ from .. import (
 )
 from ..models import Client
 from . import interaction
-from .pipeline import Authorization
+from .pipeline import Authorization, use_params
+from .references import refuse_unpushed, resolve_request_uri
 from .resume import resumed
 
 
@@ -82,19 +82,8 @@ def apply_request_object(a: Authorization) -> None:
     effective = request_objects.effective_params(a.params, verified)
     if any("\x00" in value for value in effective.values()):
         raise errors.InvalidRequest("Malformed request.", redirectable=False)
-    _use_params(a.http, effective)
+    use_params(a.http, effective)
     a.params, a.target = effective, None  # the effective request is validated from scratch next
-
-
-def _use_params(http, params: dict[str, str]) -> None:
-    """Make the request carry the effective parameters as a GET query, so django-oauth-toolkit, oauthlib and
-    the later steps act on one request. Changed in place: middleware reads what views record on it."""
-    query = QueryDict(mutable=True)
-    for name, value in params.items():
-        query[name] = value
-    http.GET, http.POST = query, QueryDict()
-    http.method = http.META["REQUEST_METHOD"] = "GET"
-    http.META["QUERY_STRING"] = query.urlencode()
 
 
 def validate_with_oauthlib(a: Authorization) -> None:
@@ -134,12 +123,6 @@ def check_response_mode(a: Authorization) -> None:
     problem = responses.mode_problem(a.credentials.get("response_type", ""), a.params.get("response_mode"))
     if problem:
         raise errors.InvalidRequest(problem)
-
-
-def refuse_request_uri(a: Authorization) -> None:
-    """Core 6.2: request_uri is not supported (request objects by value are, Core 6.1)."""
-    if a.params.get("request_uri"):
-        raise errors.RequestUriNotSupported("request_uri is not supported (Core 6.2).")
 
 
 def parse_parameters(a: Authorization) -> None:
@@ -192,15 +175,27 @@ def interact_or_issue(a: Authorization):
 
 STEPS = (
     refuse_malformed,
+    resolve_request_uri,
     apply_request_object,
     validate_with_oauthlib,
+    refuse_unpushed,
     refuse_repeated_parameters,
     check_code_challenge,
     check_nonce,
     check_resources,
     check_response_mode,
-    refuse_request_uri,
     parse_parameters,
     limit_offline_access,
     interact_or_issue,
+)
+# RFC 9126 2.1: a pushed request is validated as /authorize would validate it, before its request_uri is
+# issued (its `request` object, if any, was verified when it was read, oidc/pushed_requests.py).
+PUSH_STEPS = (
+    validate_with_oauthlib,
+    check_code_challenge,
+    check_nonce,
+    check_resources,
+    check_response_mode,
+    parse_parameters,
+    limit_offline_access,
 )

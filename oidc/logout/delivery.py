@@ -96,6 +96,22 @@ def send_logout(delivery_id: int) -> str:
     return outcome
 
 
+def sweep(*, now: datetime, grace: timedelta = timedelta(minutes=2)) -> int:
+    """Wake up deliveries whose task was lost: a worker killed mid-attempt leaves its row sending (lease
+    expired) and its task row running for ever; a pending row long past due has no live task either.
+    Enqueuing again is harmless: claim() lets one attempt through. Run by `manage.py resume_logouts`."""
+    lost = LogoutDelivery.objects.filter(
+        Q(status=Status.PENDING, next_attempt_at__lte=now - grace)
+        | Q(status=Status.SENDING, claimed_until__lt=now)
+    )
+    count = 0
+    with transaction.atomic():
+        for pk in lost.values_list("pk", flat=True):
+            send_logout.enqueue(pk)
+            count += 1
+    return count
+
+
 def retry_now(queryset) -> int:
     """Admin: send failed or waiting deliveries again, from a fresh retry period."""
     now = timezone.now()

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from .. import consent, errors
+from .. import consent, errors, events
 from ..authorize import interaction, pipeline, steps
 from ..models import Client
 
@@ -75,7 +75,9 @@ class ConsentView(OAuthLibMixin, View):
         if client is None:
             return errors.page(request, errors.InvalidClient("This application is not available."))
         credentials = entry["credentials"]
-        if request.POST.get("decision") != "allow":
+        given = request.POST.get("decision") == "allow"
+        events.consent_decided.send(sender=Client, client=client, user=request.user, given=given)
+        if not given:
             denied = errors.AccessDenied("The user denied the request.")
             return errors.respond(request, denied, interaction.target_for(client, credentials))
         consent.record(request.user, client, consent.items(entry["scopes"], entry.get("claims", [])), request)

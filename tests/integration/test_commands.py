@@ -62,6 +62,29 @@ def test_oidc_client_create_refuses_a_fragment_in_a_redirect_uri():
     assert not Client.objects.exists()
 
 
+def test_oidc_client_create_takes_the_logout_uris_backchannel_2_2_frontchannel_2():
+    out = run(
+        "oidc_client", "create", "--name", "Logout App", "--redirect-uri", "https://cli.example.org/cb",
+        "--backchannel-logout-uri", "https://cli.example.org/bc", "--backchannel-logout-session-required",
+        "--frontchannel-logout-uri", "https://cli.example.org/fc", "--format", "json",
+    )  # fmt: skip
+    client = Client.objects.get(client_id=json.loads(out)["client_id"])
+    assert (client.backchannel_logout_uri, client.backchannel_logout_session_required) == (
+        "https://cli.example.org/bc",
+        True,
+    )
+    assert (client.frontchannel_logout_uri, client.frontchannel_logout_session_required) == (
+        "https://cli.example.org/fc",
+        False,
+    )
+    with pytest.raises(CommandError, match="frontchannel_logout_uri"):
+        run(
+            "oidc_client", "create", "--name", "Bad", "--redirect-uri", "https://x.example.org/cb",
+            "--frontchannel-logout-uri", "https://x.example.org/fc#frag",
+        )  # fmt: skip
+    assert Client.objects.count() == 1
+
+
 def test_public_client_gets_no_secret():
     data = json.loads(
         run(

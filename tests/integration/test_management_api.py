@@ -146,6 +146,9 @@ def test_create_read_patch_put_delete(api):
 
     read = api("get", f"clients/{client_id}").json()
     assert "client_secret" not in read and read["redirect_uris"] == VALID["redirect_uris"]
+    assert read["backchannel_logout_uri"] == VALID["backchannel_logout_uri"]
+    assert read["frontchannel_logout_session_required"] is True
+    assert read["post_logout_redirect_uris"] == VALID["post_logout_redirect_uris"]
 
     patched = api("patch", f"clients/{client_id}", {"client_name": "Renamed", "active": False}).json()
     assert patched["client_name"] == "Renamed" and patched["active"] is False

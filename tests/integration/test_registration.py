@@ -50,6 +50,9 @@ def test_register_read_update_delete_rfc7591_rfc7592(open_registration):
     assert body["registration_access_token"] and body["client_id_issued_at"] > 0
     assert body["client_name#fr"] == "Appli enregistrée" and body["default_max_age"] == 3600
     assert "software_statement_unknown_member" not in body
+    logout_members = ("post_logout_redirect_uris", "backchannel_logout_uri", "frontchannel_logout_uri")
+    assert {name: body[name] for name in logout_members} == {name: VALID[name] for name in logout_members}
+    assert body["backchannel_logout_session_required"] is body["frontchannel_logout_session_required"] is True
     client = Client.objects.get(client_id=body["client_id"])
     assert not client.skip_authorization and not client.can_introspect
     assert body["registration_access_token"] not in client.registration_access_token

@@ -123,7 +123,7 @@ def test_discovery_at_issuer_root_without_redirect_discovery_4(db, settings):
     assert meta["response_modes_supported"] == ["query", "fragment", "form_post"]
     assert meta["subject_types_supported"] == ["public", "pairwise"]
     assert meta["claims_parameter_supported"] is True
-    assert meta["request_uri_parameter_supported"] is False
+    assert meta["request_uri_parameter_supported"] is True
     assert Browser().get("/.well-known/openid-configuration/").status_code == 404
 
 

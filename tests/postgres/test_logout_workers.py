@@ -54,3 +54,44 @@ def test_two_workers_deliver_each_logout_exactly_once(make_user, make_client, re
     )
     assert sids == Counter({sign_in.sid: 1 for sign_in in sign_ins})
     assert set(LogoutDelivery.objects.values_list("status", "attempts")) == {("delivered", 1)}
+
+
+def test_delivery_of_a_killed_worker_is_resumed(make_user, make_client, receiver):
+    """A worker killed mid-attempt leaves its delivery `sending` and its task row running: no worker would
+    take it again. `manage.py resume_logouts` (scheduled) wakes it once the lease has passed, and it is sent."""
+    import signal
+    import time
+    from datetime import timedelta
+
+    import jwt
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    keys.active_key("RS256")
+    receiver.slow_seconds = 60
+    app, _secret = make_client(backchannel_logout_uri=receiver.url("/backchannel-slow"))
+    sign_in = SignIn.objects.create(user=make_user())
+    SessionClient.objects.create(sign_in=sign_in, client=app)
+    flows.end_sign_in(sign_in, reason="test")
+    [delivery] = LogoutDelivery.objects.all()
+
+    worker = start_worker("doomed")
+    stop = time.monotonic() + 60
+    while not receiver.tokens("/backchannel-slow") and time.monotonic() < stop:
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    delivery.refresh_from_db()
+    assert delivery.status == "sending" and delivery.attempts == 1
+
+    type(app).objects.filter(pk=app.pk).update(backchannel_logout_uri=receiver.url("/backchannel"))
+    LogoutDelivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert start_worker("idle").wait(timeout=120) == 0
+    assert receiver.tokens("/backchannel") == []  # nothing left to run: the lost task is not retried alone
+
+    call_command("resume_logouts", verbosity=0)
+    assert start_worker("rescuer").wait(timeout=120) == 0
+    [token] = receiver.tokens("/backchannel")
+    assert jwt.decode(token, options={"verify_signature": False})["sid"] == sign_in.sid
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)

@@ -32,6 +32,9 @@ def _add_create_arguments(create) -> None:
     create.add_argument("--backchannel-logout-session-required", action="store_true")
     create.add_argument("--frontchannel-logout-uri", default="", metavar="URI")
     create.add_argument("--frontchannel-logout-session-required", action="store_true")
+    # RFC 9126 6: only pushed authorization requests; Registration 2: where request objects may be fetched.
+    create.add_argument("--require-pushed-authorization-requests", action="store_true")
+    create.add_argument("--request-uri", action="append", default=[], dest="request_uris", metavar="URI")
     create.add_argument("--format", choices=["text", "json"], default="text")
 
 
@@ -93,7 +96,8 @@ class Command(BaseCommand):
                 secret = rotate_secret(client, overlap=timedelta(hours=options["overlap_hours"]))
                 self._emit({"client_id": client.client_id, "client_secret": secret}, options)
             elif action in ("disable", "enable"):
-                Client.objects.filter(pk=client.pk).update(is_active=action == "enable")
+                client.is_active = action == "enable"
+                client.save(update_fields=["is_active"])  # a save, so the audit log sees it
                 self._emit({"client_id": client.client_id, "active": action == "enable"}, options)
             else:
                 client.delete()
@@ -124,6 +128,8 @@ class Command(BaseCommand):
                 backchannel_logout_session_required=options["backchannel_logout_session_required"],
                 frontchannel_logout_uri=options["frontchannel_logout_uri"],
                 frontchannel_logout_session_required=options["frontchannel_logout_session_required"],
+                require_pushed_authorization_requests=options["require_pushed_authorization_requests"],
+                request_uris=" ".join(options["request_uris"]),
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc

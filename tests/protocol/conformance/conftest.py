@@ -3,6 +3,7 @@
 import datetime
 import secrets
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -85,6 +86,9 @@ def register(op, settings):
     """A relying party registered over HTTP (OpenID Connect Dynamic Registration 2): its client_id and
     secret; keyword options are registration metadata (jwks, request_object_signing_alg, ...)."""
     settings.PORTICO_REGISTRATION = "open"
+    # As a certification deployment is set up: the conformance suite's host is trusted for open registration
+    # (RFC 9700 4.11.2, docs/operations.md), so its clients' errors are redirected like any vetted client's.
+    settings.PORTICO_REGISTRATION_TRUSTED_HOSTS = [urlsplit(REDIRECT).hostname]
 
     def make(**metadata):
         metadata.setdefault("redirect_uris", [REDIRECT])

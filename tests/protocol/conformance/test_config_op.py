@@ -90,7 +90,7 @@ def test_every_advertised_request_object_signing_alg_verifies(op, register, pers
     works for a client registered with it ("none" included: Core 6.1 unsigned request objects)."""
     document = _discovery(op)
     assert document["request_parameter_supported"] is True
-    assert document["request_uri_parameter_supported"] is False
+    assert document["request_uri_parameter_supported"] is True
     assert "RS256" in document["request_object_signing_alg_values_supported"]  # Registration 2: SHOULD
     for alg in document["request_object_signing_alg_values_supported"]:
         key = None if alg == "none" else client_key(alg)

@@ -1,7 +1,7 @@
 """Request objects (Core 6, RFC 9101), the modules of the OpenID Foundation's test plans that use them
-(oidcc-request-object*, oidcc-unsigned-request-object-*, oidcc-request-uri-*), over real HTTP. Clients
-register their keys by Dynamic Registration; objects are signed with joserfc; id_tokens are verified from the
-JWKS by the test itself."""
+(oidcc-request-object*, oidcc-unsigned-request-object-*; oidcc-request-uri-* are in test_request_uri_op.py),
+over real HTTP. Clients register their keys by Dynamic Registration; objects are signed with joserfc;
+id_tokens are verified from the JWKS by the test itself."""
 
 import base64
 import hashlib
@@ -337,25 +337,6 @@ def test_request_object_for_an_unknown_client_shows_a_page(op, browser):
         }
     )
     assert outcome.mode == "page" and outcome.status == 400
-
-
-@pytest.mark.parametrize("signed", [False, True])
-def test_oidcc_request_uri_unsigned_and_signed_are_rejected_as_unsupported(
-    op, browser, make_rp, request_params, signed
-):
-    """oidcc-request-uri-unsigned / oidcc-request-uri-signed: request_uri is not supported (Core 6.2), which
-    discovery says (request_uri_parameter_supported false) and the error names."""
-    discovery = requests.get(op + "/.well-known/openid-configuration", timeout=10).json()
-    assert discovery["request_uri_parameter_supported"] is False
-    rp, _ = make_rp()
-    params = request_params(rp, request_uri=f"https://rp.example.org/request-{int(signed)}.jwt")
-    outcome = browser.authorize(params)
-    assert outcome.params == {
-        "error": "request_uri_not_supported",
-        "error_description": "request_uri is not supported (Core 6.2).",
-        "state": params["state"],
-        "iss": op,
-    }
 
 
 def test_a_key_registered_for_another_alg_is_not_used_rfc8725_3_1(op, browser, register):
