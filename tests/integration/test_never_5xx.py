@@ -76,6 +76,13 @@ OVERRIDABLE = [name for name in PARAMETERS if name not in ("client_id", "redirec
 @example(extra="%ZZ=%ff&\xff\xfe=\x00", signed_in=False, dropped=set(BASE_KEYS), overrides={})
 @example(extra="claims=%7B%22id_token%22%3A%5B%5D%7D", signed_in=True, dropped=set(), overrides={})
 @example(extra="request=" + _jwt({"exp": "soon"}), signed_in=True, dropped=set(), overrides={})
+@example(extra="request_uri=https%3A%2F%2F%5B%3A%3A1%2Fr", signed_in=True, dropped=set(), overrides={})
+@example(
+    extra="request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A%00",
+    signed_in=True,
+    dropped=set(),
+    overrides={},
+)
 @example(
     extra="prompt=none&id_token_hint=" + _jwt({"aud": [], "sub": None}),
     signed_in=True,
@@ -154,9 +161,10 @@ def _form_property(path):
 test_token_never_answers_5xx = _form_property("/token")
 test_revoke_never_answers_5xx = _form_property("/revoke")
 test_introspect_never_answers_5xx = _form_property("/introspect")
+test_par_never_answers_5xx = _form_property("/par")  # RFC 9126 2.3: errors as at the token endpoint
 
 
-@pytest.mark.parametrize("path", ["/token", "/revoke", "/introspect"])
+@pytest.mark.parametrize("path", ["/token", "/revoke", "/introspect", "/par"])
 @pytest.mark.parametrize("raw,content_type", FORM_EXAMPLES)
 def test_form_endpoints_answer_known_malformed_bodies(confidential, path, raw, content_type):
     rp, secret = confidential
