@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from oidc.models import Client
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIRECT = "https://app.example.org/cb"
@@ -84,8 +85,7 @@ def test_trusted_hosts_limit_open_registration_rfc7591_3_2_2(portico, settings):
         "https://apps.example.net/cb",
     ):
         response = register(portico, refused)
-        assert response.status_code == 400, refused
-        assert response.json()["error"] == "invalid_redirect_uri"
+        assert_oauth_error(response, 400, "invalid_redirect_uri")
         assert "open registration" in response.json()["error_description"]
 
 
