@@ -72,6 +72,10 @@ def redeem(code: str, client, request) -> bool:
     )
     if problem:
         raise errors.InvalidGrant(problem).to_oauthlib(request)
+    if request.code_verifier is not None and not pkce.is_well_formed(request.code_verifier):
+        raise errors.InvalidRequest(
+            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 4.1)."
+        ).to_oauthlib(request)
     request.scopes = grant.scope.split()
     request.user = grant.user
     request.nonce = grant.nonce or None

@@ -5,7 +5,6 @@ request object), headers (Authorization, cookies) and bodies are never logged. T
 (RFC 6749 2.2) and is taken from the parameters or the user part of HTTP Basic only."""
 
 import base64
-import binascii
 import json
 import logging
 import re
@@ -30,7 +29,7 @@ def _basic_client_id(request) -> str:
         return ""
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, characters outside ASCII, or not UTF-8 (binascii.Error is a ValueError)
         return ""
     return unquote(decoded.partition(":")[0])  # RFC 6749 2.3.1: form-encoded; the secret part is dropped
 

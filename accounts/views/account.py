@@ -250,7 +250,7 @@ def passkey_register(request):
         return _reauthenticate_json(request)
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
         body = {}
     if not isinstance(body, dict):
         body = {}

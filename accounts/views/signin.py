@@ -176,7 +176,7 @@ class SecondFactorView(View):
 def _json_body(request) -> dict:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
         return {}
     return body if isinstance(body, dict) else {}
 

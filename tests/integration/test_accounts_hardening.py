@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts import mfa
 from accounts.models import SignIn
-from tests.conftest import query_of
 from tests.integration.accounts_helpers import run_worker, sign_in
 from tests.integration.helpers import authorize_params
+from tests.oauth import assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_prompt_create_while_sign_up_is_closed_is_invalid_request(make_client, s
     settings.PORTICO_SIGNUP = "closed"
     rp, _ = make_client()
     response = Browser().get("/authorize?" + urlencode(authorize_params(rp, prompt="create")))
-    assert query_of(response["Location"])["error"] == "invalid_request"
+    assert_redirect_error(response["Location"], "invalid_request", state="st-123")
 
 
 def test_sessions_whose_browser_session_is_gone_are_not_listed(make_user):

@@ -10,6 +10,7 @@ from accounts import mfa, throttle
 from accounts.models import SecurityEvent, SignIn
 from tests.integration.accounts_helpers import sign_in
 from tests.integration.helpers import REDIRECT, exchange, get_code
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_inactive_user_code_is_refused_at_the_token_endpoint(browser, make_clien
     code, verifier = get_code(browser, rp)
     type(browser.user).objects.filter(pk=browser.user.pk).update(is_active=False)
     refused = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier)
-    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert_oauth_error(refused, 400, "invalid_grant")
 
 
 def test_old_hash_is_upgraded_to_argon2id_at_sign_in(make_user, settings):

@@ -9,6 +9,7 @@ from django.test import Client as Browser
 from oidc import keys
 from oidc.models import AccessToken, Client, Consent, InitialAccessToken, SigningKey
 from tests.integration.helpers import basic, exchange, get_code, register_with
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,7 @@ def test_client_page_has_quickstart_revoke_all_and_secret_rotation(admin_browser
         {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
         **basic(rp.client_id, new_secret),
     )
-    assert refreshed.status_code == 400
+    assert_oauth_error(refreshed, 400, "invalid_grant")
 
 
 def test_disable_action_and_list_filters(admin_browser, make_client):
@@ -144,4 +145,4 @@ def test_initial_access_token_is_shown_once_and_can_be_revoked_rfc7591_3(admin_b
         "/admin/oidc/initialaccesstoken/",
         {"action": "revoke_tokens", "_selected_action": [token.pk]},
     )
-    assert register_with(value).status_code == 401
+    assert_oauth_error(register_with(value), 401, "invalid_token")

@@ -9,6 +9,7 @@ import pytest
 from oidc.models import Consent, Grant
 from tests.conftest import query_of
 from tests.integration.helpers import REDIRECT, authorize_params, get_code
+from tests.oauth import assert_error_page, assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,7 @@ def test_unknown_client_id_shows_error_page_and_never_redirects(signed_in):
             {"client_id": "nope", "redirect_uri": REDIRECT, "response_type": "code", "scope": "openid"}
         )
     )
-    assert response.status_code == 400
-    assert "Location" not in response
-    assert response.context["error"] == "invalid_request"
+    assert_error_page(response, 400, "invalid_request")
     assert response.context["description"] == "Invalid client_id parameter value."
     assert b"cannot be completed" in response.content
 
@@ -40,18 +39,14 @@ def test_unregistered_redirect_uri_shows_error_page_rfc6749_4_1_2_1(signed_in, m
     response = signed_in.get(
         "/authorize?" + urlencode(authorize_params(rp, redirect_uri="https://evil.example/cb"))
     )
-    assert response.status_code == 400
-    assert "Location" not in response
-    assert response.context["error"] == "invalid_request"
-    assert "redirect" in response.context["description"].lower()
+    assert_error_page(response, 400, "invalid_request", "redirect")
 
 
 def test_redirect_uri_matching_is_exact_rfc9700_4_1_3(signed_in, make_client):
     rp, _ = make_client()
     for near_miss in (REDIRECT + "/", REDIRECT + "?x=1", REDIRECT.upper(), "https://rp.example.org/cb/../cb"):
         response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, redirect_uri=near_miss)))
-        assert response.status_code == 400, near_miss
-        assert "Location" not in response
+        assert_error_page(response, 400, "invalid_request", "redirect")
 
 
 def test_missing_response_type_redirects_invalid_request_with_state_and_iss(signed_in, make_client, settings):
@@ -59,10 +54,8 @@ def test_missing_response_type_redirects_invalid_request_with_state_and_iss(sign
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, response_type=None)))
     assert response.status_code == 302
     assert response["Location"].startswith(REDIRECT + "?")
-    query = query_of(response["Location"])
-    assert query["error"] == "invalid_request"
+    query = assert_redirect_error(response["Location"], "invalid_request", state="st-123")
     assert query["error_description"] == "Missing response_type parameter."
-    assert query["state"] == "st-123"
     assert query["iss"] == settings.PORTICO_ISSUER
 
 
@@ -70,22 +63,15 @@ def test_unsupported_response_type_redirects_with_error(signed_in, make_client):
     rp, _ = make_client()
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, response_type="banana")))
     assert response.status_code == 302
-    query = query_of(response["Location"])
-    assert query["error"] == "unsupported_response_type"
-    assert query["state"] == "st-123"
+    assert_redirect_error(response["Location"], "unsupported_response_type", state="st-123")
 
 
 def test_public_client_without_pkce_is_refused_rfc9700_2_1_1(signed_in, make_client):
     rp, _ = make_client(confidential=False)
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
     assert response.status_code == 302
-    query = query_of(response["Location"])
-    assert query == {
-        **query,
-        "error": "invalid_request",
-        "error_description": "Code challenge required.",
-        "state": "st-123",
-    }
+    query = assert_redirect_error(response["Location"], "invalid_request", state="st-123")
+    assert query["error_description"] == "Code challenge required."
     assert not Grant.objects.exists()
 
 
@@ -95,8 +81,7 @@ def test_plain_pkce_is_refused_rfc9700_2_1_1(signed_in, make_client):
         "/authorize?"
         + urlencode(authorize_params(rp, code_challenge="a" * 43, code_challenge_method="plain"))
     )
-    query = query_of(response["Location"])
-    assert query["error"] == "invalid_request"
+    query = assert_redirect_error(response["Location"], "invalid_request")
     assert query["error_description"] == "Transform algorithm not supported."
 
 
@@ -106,7 +91,7 @@ def test_confidential_client_may_skip_pkce_but_must_send_it_when_registered(sign
     assert code
     strict, _ = make_client(require_pkce=True)
     response = signed_in.get("/authorize?" + urlencode(authorize_params(strict)))
-    assert query_of(response["Location"])["error"] == "invalid_request"
+    assert_redirect_error(response["Location"], "invalid_request", state="st-123")
 
 
 def test_anonymous_user_is_sent_to_login_with_the_request_preserved(client, make_client):
@@ -127,16 +112,14 @@ def test_login_page_names_the_app_asking(client, make_client):
 def test_prompt_none_without_session_is_login_required_core_3_1_2_6(client, make_client):
     rp, _ = make_client()
     response = client.get("/authorize?" + urlencode(authorize_params(rp, prompt="none")))
-    query = query_of(response["Location"])
     assert response["Location"].startswith(REDIRECT)
-    assert query["error"] == "login_required"
-    assert query["state"] == "st-123"
+    assert_redirect_error(response["Location"], "login_required", state="st-123")
 
 
 def test_prompt_none_without_consent_is_consent_required(signed_in, make_client):
     rp, _ = make_client()
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, prompt="none")))
-    assert query_of(response["Location"])["error"] == "consent_required"
+    assert_redirect_error(response["Location"], "consent_required", state="st-123")
 
 
 def test_consent_page_then_code_with_state_and_iss_rfc9207(signed_in, make_client, settings):
@@ -186,9 +169,8 @@ def test_deny_returns_access_denied_to_the_client(signed_in, make_client):
     response = signed_in.post(
         "/authorize/consent", {"request_id": page.context["request_id"], "decision": "deny"}
     )
-    query = query_of(response["Location"])
     assert response["Location"].startswith(REDIRECT)
-    assert query["error"] == "access_denied" and query["state"] == "st-123"
+    assert_redirect_error(response["Location"], "access_denied", state="st-123")
     assert not Grant.objects.exists() and not Consent.objects.exists()
 
 
@@ -199,7 +181,7 @@ def test_consent_decision_cannot_be_replayed(signed_in, make_client):
     replay = signed_in.post(
         "/authorize/consent", {"request_id": page.context["request_id"], "decision": "allow"}
     )
-    assert replay.status_code == 400 and replay.context["error"] == "invalid_request"
+    assert_error_page(replay, 400, "invalid_request")
 
 
 def test_consent_post_requires_csrf(make_user, make_client):
@@ -230,7 +212,7 @@ def test_disabled_client_is_refused(signed_in, make_client):
     rp.is_active = False
     rp.save()
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp)))
-    assert response.status_code == 400 and "Location" not in response
+    assert_error_page(response, 400, "invalid_request")
 
 
 def test_garbage_parameters_never_500(signed_in, make_client):
@@ -280,11 +262,8 @@ def test_nul_inside_a_request_object_shows_error_page(signed_in, make_client):
     rp, _ = make_client(request_object_signing_alg="none")
     token = _unsigned({"client_id": rp.client_id, "redirect_uri": REDIRECT, "state": "a\x00b"})
     response = signed_in.get("/authorize?" + urlencode(authorize_params(rp, request=token)))
-    assert response.status_code == 400 and "Location" not in response
-    assert (response.context["error"], response.context["description"]) == (
-        "invalid_request",
-        "Malformed request.",
-    )
+    assert_error_page(response, 400, "invalid_request")
+    assert response.context["description"] == "Malformed request."
 
 
 def test_request_object_parameters_reach_the_consent_step_core_6_3_3(signed_in, make_client):

@@ -15,6 +15,7 @@ from accounts import mfa
 from tests.conftest import pkce_pair, query_of
 from tests.integration.accounts_helpers import confirm_email, last_link, sign_in
 from tests.integration.helpers import authorize_params, exchange
+from tests.oauth import assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +118,8 @@ def test_essential_acr_that_cannot_be_met_is_an_error_core_5_5_1_1(browser, make
     rp, _ = make_client()
     claims = json.dumps({"id_token": {"acr": {"essential": True, "values": ["2"]}}})
     response, _ = _authorize(browser, rp, claims=claims)
-    query = query_of(response["Location"])
     assert response["Location"].startswith(rp.redirect_uris.split()[0])
-    assert query["error"] == "unmet_authentication_requirements" and query["state"] == "st-123"
+    assert_redirect_error(response["Location"], "unmet_authentication_requirements", state="st-123")
 
 
 def test_step_up_with_prompt_none_is_interaction_required(mfa_person, make_client):
@@ -127,4 +127,4 @@ def test_step_up_with_prompt_none_is_interaction_required(mfa_person, make_clien
     browser = Browser()
     browser.force_login(mfa_person)
     response, _ = _authorize(browser, rp, acr_values="2", prompt="none")
-    assert query_of(response["Location"])["error"] == "interaction_required"
+    assert_redirect_error(response["Location"], "interaction_required", state="st-123")

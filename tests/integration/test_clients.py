@@ -21,6 +21,7 @@ from oidc import clients, fetch
 from oidc.client_auth import ASSERTION_TYPE
 from oidc.models import Client
 from tests.integration.helpers import basic, exchange, get_code
+from tests.oauth import assert_error_page, assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 TOKEN_URL = "http://127.0.0.1:8000/token"
@@ -66,7 +67,7 @@ def test_private_key_jwt_assertion_is_accepted_once_rfc7523_3(rsa_client):
     value = assertion(rsa_client, rsa_client.private_key)
     assert token_with(value).status_code == 200
     replay = token_with(value)
-    assert replay.status_code == 401 and replay.json()["error"] == "invalid_client"
+    assert_oauth_error(replay, 401, "invalid_client")
 
 
 @pytest.mark.parametrize(
@@ -83,12 +84,12 @@ def test_private_key_jwt_assertion_is_accepted_once_rfc7523_3(rsa_client):
 )
 def test_bad_assertions_are_invalid_client(rsa_client, problem):
     response = token_with(assertion(rsa_client, rsa_client.private_key, **problem))
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    assert token_with(assertion(rsa_client, other)).status_code == 401
+    assert_oauth_error(token_with(assertion(rsa_client, other)), 401, "invalid_client")
     unsigned = jwt.encode(
         {
             "iss": rsa_client.client_id,
@@ -100,7 +101,7 @@ def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client)
         None,
         algorithm="none",
     )
-    assert token_with(unsigned).status_code == 401
+    assert_oauth_error(token_with(unsigned), 401, "invalid_client")
     # RFC 8725 2.1: an HMAC "signed" with the client's public key must not pass as an RSA signature.
     public_pem = rsa_client.private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -117,13 +118,13 @@ def test_assertion_signed_by_another_key_or_with_alg_none_is_refused(rsa_client)
         base64url_encode(json.dumps(part).encode()) for part in ({"alg": "HS256", "kid": "k1"}, claims)
     )
     signature = base64url_encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest())
-    assert token_with((signing_input + b"." + signature).decode()).status_code == 401
+    assert_oauth_error(token_with((signing_input + b"." + signature).decode()), 401, "invalid_client")
 
 
 def test_client_id_parameter_must_match_the_assertion(rsa_client, make_client):
     other, _ = make_client()
     value = assertion(rsa_client, rsa_client.private_key)
-    assert token_with(value, client_id=other.client_id).status_code == 401
+    assert_oauth_error(token_with(value, client_id=other.client_id), 401, "invalid_client")
 
 
 def test_two_authentication_methods_at_once_are_refused_rfc6749_2_3(make_client):
@@ -133,14 +134,14 @@ def test_two_authentication_methods_at_once_are_refused_rfc6749_2_3(make_client)
         {"grant_type": "client_credentials", "client_id": rp.client_id, "client_secret": secret},
         **basic(rp.client_id, secret),
     )
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_client_secret_jwt_uses_the_secret_as_hmac_key(make_client):
     rp, secret = make_client(auth_method="client_secret_jwt", grant_types=["client_credentials"])
     assert secret not in rp.client_secret_encrypted and secret not in rp.client_secret
     assert token_with(assertion(rp, secret.encode(), alg="HS256")).status_code == 200
-    assert token_with(assertion(rp, b"x" * 64, alg="HS256")).status_code == 401
+    assert_oauth_error(token_with(assertion(rp, b"x" * 64, alg="HS256")), 401, "invalid_client")
 
 
 def test_generated_secrets_have_at_least_256_bits(make_client):
@@ -185,9 +186,9 @@ def test_introspection_is_isolated_between_clients_rfc7662_4(browser, make_clien
     ).json()
     assert refresh["active"] is True and refresh["token_type"] == "refresh_token"
     assert _introspect(owner, owner_secret, "not-a-token").json() == {"active": False}
-    assert _introspect(owner, "wrong-secret", issued["access_token"]).status_code == 401
+    assert_oauth_error(_introspect(owner, "wrong-secret", issued["access_token"]), 401, "invalid_client")
     response = Browser().post("/introspect", {"token": issued["access_token"]})
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_revoking_a_refresh_token_revokes_its_access_token_rfc7009_2_1(browser, make_client):
@@ -201,9 +202,8 @@ def test_revoking_a_refresh_token_revokes_its_access_token_rfc7009_2_1(browser, 
     )
     assert revoked.status_code == 200
     assert _introspect(rp, secret, issued["access_token"]).json() == {"active": False}
-    assert (
-        Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"]).status_code == 401
-    )
+    userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"])
+    assert_oauth_error(userinfo, 401, "invalid_token")
 
 
 def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
@@ -213,23 +213,18 @@ def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
     _, pending_verifier = get_code(browser, rp)
     Client.objects.filter(pk=rp.pk).update(is_active=False)
 
-    assert _cc(rp, secret).json()["error"] == "invalid_client"
+    assert_oauth_error(_cc(rp, secret), 401, "invalid_client")
     refreshed = Browser().post(
         "/token",
         {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
         **basic(rp.client_id, secret),
     )
-    assert refreshed.status_code == 401
-    assert _introspect(rp, secret, issued["access_token"]).status_code == 401
-    assert (
-        Browser()
-        .post("/revoke", {"token": issued["access_token"]}, **basic(rp.client_id, secret))
-        .status_code
-        == 401
-    )
-    assert (
-        Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"]).status_code == 401
-    )
+    assert_oauth_error(refreshed, 401, "invalid_client")
+    assert_oauth_error(_introspect(rp, secret, issued["access_token"]), 401, "invalid_client")
+    revoked = Browser().post("/revoke", {"token": issued["access_token"]}, **basic(rp.client_id, secret))
+    assert_oauth_error(revoked, 401, "invalid_client")
+    userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + issued["access_token"])
+    assert_oauth_error(userinfo, 401, "invalid_token")
     page = browser.get(
         "/authorize",
         {
@@ -239,7 +234,7 @@ def test_a_disabled_client_is_stopped_at_every_endpoint(browser, make_client):
             "scope": "openid",
         },
     )
-    assert page.status_code == 400 and "Location" not in page
+    assert_error_page(page, 400, "invalid_request")
 
 
 # ---- metadata validation ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client as Browser
 
 from tests.integration.helpers import basic, exchange, get_code
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_rfc7592_configuration_urls_take_the_short_path(settings):
     settings.PORTICO_REGISTRATION = "open"
     # An unknown client's configuration URL: an RFC 6750 error, and no browser middleware on the way.
     response = Browser().get("/register/unknown-client", HTTP_AUTHORIZATION="Bearer nothing")
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_token")
     assert "Content-Language" not in response
 
 

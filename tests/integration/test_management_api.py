@@ -12,6 +12,7 @@ from django.utils import timezone
 from oidc.models import AccessToken, Client, InitialAccessToken
 from tests.integration.helpers import authorize_params, basic, register_with
 from tests.integration.metadata_cases import BAD_METADATA, VALID
+from tests.oauth import assert_oauth_error, assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +56,7 @@ def test_admin_scope_is_granted_to_management_clients_by_client_credentials_only
 
     other, secret = make_client(redirect_uris=(), grant_types=["client_credentials"])
     refused = _token(other, secret)
-    assert refused.status_code == 400
-    assert refused.json()["error"] == "invalid_scope"
+    assert_oauth_error(refused, 400, "invalid_scope")
 
 
 def test_users_cannot_grant_the_admin_scope_at_authorize(browser, make_client):
@@ -66,7 +66,8 @@ def test_users_cannot_grant_the_admin_scope_at_authorize(browser, make_client):
     response = browser.get("/authorize?" + urlencode(params))
     assert response.status_code == 302
     location = response["Location"]
-    assert location.startswith("https://rp.example.org/cb?") and "error=invalid_scope" in location
+    assert location.startswith("https://rp.example.org/cb?")
+    assert_redirect_error(location, "invalid_scope", state="st-123")
 
 
 def test_management_flag_needs_client_credentials(make_client):
@@ -82,9 +83,8 @@ def test_no_token_invalid_token_and_missing_scope_rfc6750_3_1(api, manager, sett
     assert missing.json() == {"error": "invalid_token", "error_description": "No access token was sent."}
 
     invalid = api("get", "clients", bearer="not-a-token")
-    assert invalid.status_code == 401
+    assert_oauth_error(invalid, 401, "invalid_token")
     assert 'error="invalid_token"' in invalid["WWW-Authenticate"]
-    assert invalid.json()["error"] == "invalid_token"
 
     openid_only = _token(*manager, scope="openid").json()["access_token"]
     forbidden = api("get", "clients", bearer=openid_only)
@@ -102,7 +102,7 @@ def test_removing_the_management_flag_cuts_existing_tokens_off(api, manager):
     Client.objects.filter(pk=manager[0].pk).update(can_manage=False)
     assert api("get", "clients").status_code == 403
     Client.objects.filter(pk=manager[0].pk).update(can_manage=True, is_active=False)
-    assert api("get", "clients").status_code == 401  # a disabled client's tokens are dead
+    assert_oauth_error(api("get", "clients"), 401, "invalid_token")  # a disabled client's tokens are dead
 
 
 def test_user_tokens_never_reach_the_api(api, browser, make_client):
@@ -122,9 +122,7 @@ def test_user_tokens_never_reach_the_api(api, browser, make_client):
 @pytest.mark.parametrize("change,error,field", BAD_METADATA)
 def test_client_writes_get_the_registration_errors_rfc7591_3_2_2(api, change, error, field):
     response = api("post", "clients", {**VALID, **change})
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert body["error"] == error and field in body["error_description"], body
+    body = assert_oauth_error(response, 400, error, field)
     assert set(body) == {"error", "error_description"}
     assert not Client.objects.filter(name="Registered App").exists()
 
@@ -163,7 +161,7 @@ def test_create_read_patch_put_delete(api):
     assert put["active"] is True and put["first_party"] is False
 
     mismatch = api("put", f"clients/{client_id}", {"client_id": "other", "redirect_uris": []})
-    assert mismatch.status_code == 400 and mismatch.json()["error"] == "invalid_client_metadata"
+    assert_oauth_error(mismatch, 400, "invalid_client_metadata")
 
     assert api("delete", f"clients/{client_id}").status_code == 204
     missing = api("get", f"clients/{client_id}")
@@ -196,18 +194,18 @@ def test_secret_rotation_with_overlap(api, make_client):
     assert _token(client, body["client_secret"], scope="openid").status_code == 200
 
     immediate = api("post", f"clients/{client.client_id}/secret", {}).json()
-    assert _token(client, body["client_secret"], scope="openid").status_code == 401
+    assert_oauth_error(_token(client, body["client_secret"], scope="openid"), 401, "invalid_client")
     assert _token(client, immediate["client_secret"], scope="openid").status_code == 200
 
     bad = api("post", f"clients/{client.client_id}/secret", {"overlap_seconds": -5})
-    assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
+    assert_oauth_error(bad, 400, "invalid_request")
     assert "overlap_seconds" in bad.json()["error_description"]
 
 
 def test_rotating_a_public_clients_secret_is_refused(api, make_client):
     client, _ = make_client(confidential=False)
     response = api("post", f"clients/{client.client_id}/secret", {})
-    assert response.status_code == 400
+    assert_oauth_error(response, 400, "invalid_request")
     assert response.json() == {
         "error": "invalid_request",
         "error_description": "This client authenticates without a secret (none).",
@@ -217,7 +215,7 @@ def test_rotating_a_public_clients_secret_is_refused(api, make_client):
 @pytest.mark.parametrize("raw", ["not json", "[1]", "{"])
 def test_malformed_bodies(api, raw):
     response = api("post", "clients", raw)
-    assert response.status_code == 400
+    assert_oauth_error(response, 400, response.json().get("error"))
     assert response.json()["error"] in ("invalid_request", "invalid_client_metadata")
 
 
@@ -237,11 +235,11 @@ def test_initial_access_tokens_register_clients_until_revoked(api, settings):
 
     assert api("delete", f"initial-access-tokens/{document['id']}").status_code == 204
     refused = register_with(value)
-    assert refused.status_code == 401
+    assert_oauth_error(refused, 401, "invalid_token")
     assert api("get", f"initial-access-tokens/{document['id']}").json()["usable"] is False
 
     missing_label = api("post", "initial-access-tokens", {"max_uses": 0})
-    assert missing_label.status_code == 400
+    assert_oauth_error(missing_label, 400, "invalid_request")
     assert missing_label.json()["error_description"].startswith("label:")
 
 

@@ -19,6 +19,7 @@ from oidc.purge import purge
 from oidc.secrets import digest
 from tests.conftest import pkce_pair, query_of
 from tests.integration.helpers import REDIRECT, authorize_params, basic
+from tests.oauth import assert_error_page, assert_oauth_error, assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +66,7 @@ def test_rfc9126_4_authorize_uses_exactly_the_pushed_parameters_once(browser, ma
     assert query["state"] == "pushed-state" and query["code"]
 
     again = _authorize(browser, rp, request_uri)
-    assert again.status_code == 400  # no registered redirect_uri beside it: a page for the person
-    assert again.context["error"] == "invalid_request_uri"
+    assert_error_page(again, 400, "invalid_request_uri")  # no registered redirect_uri beside it: a page
     assert again.context["description"] == "request_uri is unknown, expired or already used (RFC 9126 4)"
 
 
@@ -78,13 +78,9 @@ def test_rfc9126_4_a_used_request_uri_is_redirected_when_a_registered_redirect_u
     assert _authorize(browser, rp, request_uri).status_code == 302
     again = _authorize(browser, rp, request_uri, redirect_uri=REDIRECT, state="s2")
     assert again.status_code == 302
-    query = query_of(again["Location"])
     assert again["Location"].startswith(REDIRECT + "?")
-    assert (query["error"], query["error_description"], query["state"]) == (
-        "invalid_request_uri",
-        "request_uri is unknown, expired or already used (RFC 9126 4)",
-        "s2",
-    )
+    query = assert_redirect_error(again["Location"], "invalid_request_uri", state="s2")
+    assert query["error_description"] == "request_uri is unknown, expired or already used (RFC 9126 4)"
 
 
 def test_rfc9126_4_another_clients_request_uri_is_refused(browser, make_client):
@@ -92,7 +88,7 @@ def test_rfc9126_4_another_clients_request_uri_is_refused(browser, make_client):
     other, _ = make_client(skip_consent=True)
     request_uri = push(rp, secret).json()["request_uri"]
     response = _authorize(browser, other, request_uri)
-    assert response.status_code == 400 and response.context["error"] == "invalid_request_uri"
+    assert_error_page(response, 400, "invalid_request_uri")
     assert _authorize(browser, rp, request_uri).status_code == 302  # not consumed by the other client
 
 
@@ -146,9 +142,7 @@ def test_rfc9126_2_3_pushed_parameters_are_validated_as_at_authorize_with_json_e
 ):
     rp, secret = make_client()
     response = push(rp, secret, **change)
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    assert response.json()["error"] == error
+    assert_oauth_error(response, status, error)
     if description is not None:
         assert response.json().get("error_description", "") == description
     assert not PushedAuthorizationRequest.objects.exists()
@@ -168,20 +162,20 @@ def test_rfc9126_2_3_wrong_client_credentials_are_invalid_client(make_client):
 def test_rfc9126_2_1_a_confidential_client_cannot_push_with_its_client_id_alone(make_client):
     rp, _ = make_client()
     response = Browser().post("/par", authorize_params(rp))
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_rfc9126_2_1_client_id_in_the_body_must_be_the_authenticated_client(make_client):
     rp, secret = make_client()
     other, _ = make_client()
     response = Browser().post("/par", authorize_params(other), **basic(rp.client_id, secret))
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_rfc9126_5_a_client_registered_to_push_has_other_requests_refused(browser, make_client):
     rp, secret = make_client(skip_consent=True, require_pushed_authorization_requests=True)
     response = browser.get("/authorize?" + urlencode(authorize_params(rp)))
-    query = query_of(response["Location"])
+    query = assert_redirect_error(response["Location"], "invalid_request")
     assert (query["error"], query["error_description"]) == (
         "invalid_request",
         "authorization requests must be pushed first (RFC 9126 5)",
@@ -306,9 +300,5 @@ def test_rfc9126_2_2_an_expired_request_uri_is_refused_at_authorize(browser, mak
     request_uri = push(rp, secret).json()["request_uri"]
     PushedAuthorizationRequest.objects.update(expires=timezone.now() - timedelta(seconds=1))
     response = _authorize(browser, rp, request_uri, redirect_uri=REDIRECT, state="late")
-    query = query_of(response["Location"])
-    assert (query["error"], query["error_description"], query["state"]) == (
-        "invalid_request_uri",
-        "request_uri is unknown, expired or already used (RFC 9126 4)",
-        "late",
-    )
+    query = assert_redirect_error(response["Location"], "invalid_request_uri", state="late")
+    assert query["error_description"] == "request_uri is unknown, expired or already used (RFC 9126 4)"

@@ -7,6 +7,7 @@ from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 
 from tests.integration.helpers import basic, exchange, get_code
+from tests.oauth import assert_oauth_error, assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,7 @@ def test_token_request_cannot_widen_the_resources_of_its_code_rfc_8707(browser, 
     refused = exchange(
         Browser(), code, client=rp, secret=secret, verifier=verifier, resource="https://other.example/"
     )
-    assert refused.status_code == 400, refused.content[:3000]
-    assert refused.json()["error"] == "invalid_target"
+    assert_oauth_error(refused, 400, "invalid_target")
 
 
 def test_app_authorized_signal_gets_the_issued_token(make_client):
@@ -100,12 +100,11 @@ def test_app_authorized_signal_gets_the_issued_token(make_client):
 def test_resource_indicator_must_be_an_absolute_uri_rfc_8707(browser, make_client):
     from urllib.parse import urlencode
 
-    from tests.conftest import query_of
     from tests.integration.helpers import authorize_params
 
     rp, _ = make_client()
     response = browser.get("/authorize?" + urlencode(authorize_params(rp, resource="not-a-uri")))
-    assert query_of(response["Location"])["error"] == "invalid_target"
+    assert_redirect_error(response["Location"], "invalid_target", state="st-123")
 
 
 def test_refresh_rotation_reads_the_token_once_and_writes_five_statements(issued):

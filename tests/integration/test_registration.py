@@ -13,6 +13,7 @@ from oidc.models import Client
 from oidc.registration import create_initial_token
 from tests.integration.helpers import basic
 from tests.integration.metadata_cases import BAD_METADATA, VALID
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def post(body, **headers):
 def test_registration_is_off_by_default_and_not_advertised():
     assert "registration_endpoint" not in Browser().get("/.well-known/openid-configuration").json()
     response = post(VALID)
-    assert response.status_code == 404 and response.json()["error"] == "invalid_request"
+    assert_oauth_error(response, 404, "invalid_request")
     assert not Client.objects.exists()
 
 
@@ -87,7 +88,7 @@ def test_register_read_update_delete_rfc7591_rfc7592(open_registration):
         "https://app.example.org/new"
     ]
     without_id = Browser().put(uri, json.dumps(VALID), content_type="application/json", **auth)
-    assert without_id.status_code == 400 and without_id.json()["error"] == "invalid_client_metadata"
+    assert_oauth_error(without_id, 400, "invalid_client_metadata")
 
     other = post({**VALID, "client_name": "Other"}).json()
     foreign = Browser().get(uri, HTTP_AUTHORIZATION="Bearer " + other["registration_access_token"])
@@ -105,16 +106,14 @@ def test_register_read_update_delete_rfc7591_rfc7592(open_registration):
 @pytest.mark.parametrize("change,error,field", BAD_METADATA)
 def test_each_field_is_validated_with_a_named_error_rfc7591_3_2_2(open_registration, change, error, field):
     response = post({**VALID, **change})
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert body["error"] == error and field in body["error_description"], body
+    assert_oauth_error(response, 400, error, field)
     assert not Client.objects.exists()
 
 
 @pytest.mark.parametrize("raw", ["not json", "[]", '"string"', "{"])
 def test_malformed_bodies_are_invalid_client_metadata(open_registration, raw):
     response = post(raw)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_client_metadata"
+    assert_oauth_error(response, 400, "invalid_client_metadata")
 
 
 def test_public_native_client_registers_without_a_secret(open_registration):

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from oidc import conf
-from tests.conftest import query_of
 from tests.integration.helpers import REDIRECT, authorize_params
+from tests.oauth import assert_redirect_error
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,8 @@ def test_a_stale_or_misaddressed_request_object_is_refused_before_any_key_is_fet
     rp, private = keyed_client
     response = _authorize(signed_in, rp, private, **claims)
     assert response.status_code == 302
-    query = query_of(response["Location"])
-    assert (query["error"], query["error_description"]) == ("invalid_request_object", description)
+    query = assert_redirect_error(response["Location"], "invalid_request_object")
+    assert query["error_description"] == description
     assert document_server["requests"] == 0
 
 

@@ -9,6 +9,7 @@ from django.test import Client as Browser
 from oidc.models import AccessToken, Grant
 from tests.conftest import pkce_pair, query_of
 from tests.integration.helpers import authorize_params, exchange, refresh
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +61,7 @@ def test_token_request_cannot_add_a_resource_among_others(browser, make_client):
     refused = exchange(
         Browser(), code, client=rp, secret=secret, verifier=verifier, resource=[API, "https://other.example/"]
     )
-    assert refused.status_code == 400
-    assert refused.json()["error"] == "invalid_target"
+    assert_oauth_error(refused, 400, "invalid_target")
     assert not AccessToken.objects.exists()
 
 
@@ -69,5 +69,4 @@ def test_token_request_resource_must_be_an_absolute_uri(browser, make_client):
     rp, secret = make_client()
     code, verifier = _code(browser, rp, [])
     refused = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier, resource="relative/path")
-    assert refused.status_code == 400
-    assert refused.json()["error"] == "invalid_target"
+    assert_oauth_error(refused, 400, "invalid_target")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from config import at_rest
 from oidc.models import AccessToken, Grant, IDToken, RefreshToken, SigningKey
 from tests.integration.helpers import basic, exchange, get_code, refresh
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +84,9 @@ def test_purge_tokens_removes_expired_rows_in_batches_and_keeps_live_ones(browse
     # The revoked, rotated-away refresh token is kept: it is what reuse detection needs (RFC 9700 4.14.2).
     assert RefreshToken.objects.filter(application=live_rp, revoked__isnull=False).count() == 1
     reuse = refresh(live_rp, live_secret, live["refresh_token"])
-    assert reuse.status_code == 400
+    assert_oauth_error(reuse, 400, "invalid_grant")
     after_reuse = refresh(live_rp, live_secret, rotated["refresh_token"])
-    assert after_reuse.status_code == 400  # the family was revoked
+    assert_oauth_error(after_reuse, 400, "invalid_grant")  # the family was revoked
 
     out = StringIO()
     call_command("purge_tokens", stdout=out)  # nothing left to do is not an error

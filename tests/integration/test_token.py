@@ -11,6 +11,7 @@ from django.utils import timezone
 from oidc import keys
 from oidc.models import AccessToken, Grant, RefreshToken
 from tests.integration.helpers import REDIRECT, basic, exchange, get_code, refresh
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,7 @@ def test_wrong_client_secret_is_401_invalid_client_rfc6749_5_2(browser, make_cli
     rp, _ = make_client()
     code, verifier = get_code(browser, rp)
     response = exchange(Browser(), code, client=rp, secret="wrong", verifier=verifier)
-    assert response.status_code == 401
-    assert response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")
 
 
 def test_secret_clients_may_send_the_secret_either_way_rfc6749_2_3_1(browser, make_client):
@@ -88,13 +88,13 @@ def test_code_works_once_and_replay_revokes_rfc6749_4_1_2(browser, make_client):
     assert first.status_code == 200
     assert AccessToken.objects.count() == 1
     replay = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier)
-    assert replay.status_code == 400
+    assert_oauth_error(replay, 400, "invalid_grant")
     assert replay.json() == {"error": "invalid_grant"}
     assert AccessToken.objects.count() == 0  # what the first use issued is revoked
     userinfo = Browser().get("/userinfo", HTTP_AUTHORIZATION="Bearer " + first.json()["access_token"])
     assert userinfo.status_code == 401
     refreshed = refresh(rp, secret, first.json()["refresh_token"])
-    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    assert_oauth_error(refreshed, 400, "invalid_grant")
 
 
 def test_expired_code_is_invalid_grant(browser, make_client):
@@ -102,7 +102,7 @@ def test_expired_code_is_invalid_grant(browser, make_client):
     code, verifier = get_code(browser, rp)
     Grant.objects.update(expires=timezone.now() - timedelta(seconds=1))
     response = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_oauth_error(response, 400, "invalid_grant")
 
 
 def test_code_lives_60_seconds(browser, make_client):
@@ -117,14 +117,14 @@ def test_foreign_code_is_invalid_grant(browser, make_client):
     other, other_secret = make_client()
     code, verifier = get_code(browser, rp)
     response = exchange(Browser(), code, client=other, secret=other_secret, verifier=verifier)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_oauth_error(response, 400, "invalid_grant")
 
 
 def test_wrong_code_verifier_is_invalid_grant_rfc7636_4_6(browser, make_client):
     rp, secret = make_client()
     code, _ = get_code(browser, rp)
     response = exchange(Browser(), code, client=rp, secret=secret, verifier="x" * 50)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_oauth_error(response, 400, "invalid_grant")
 
 
 def test_missing_code_verifier_is_invalid_grant_no_downgrade_rfc9700_2_1_1(browser, make_client):
@@ -142,7 +142,7 @@ def test_verifier_without_challenge_is_invalid_grant_rfc9700_4_8_2(browser, make
     rp, secret = make_client()
     code, _ = get_code(browser, rp, pkce=False)
     response = exchange(Browser(), code, client=rp, secret=secret, verifier="y" * 50)
-    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_oauth_error(response, 400, "invalid_grant")
 
 
 def test_public_client_authenticates_with_pkce_only(browser, make_client):
@@ -164,7 +164,7 @@ def test_redirect_uri_must_match_the_authorization_request_rfc6749_4_1_3(browser
         verifier=verifier,
         redirect_uri="https://rp.example.org/other",
     )
-    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_oauth_error(response, 400, "invalid_grant")
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family_rfc9700_4_14(browser, make_client):
@@ -176,9 +176,9 @@ def test_refresh_rotates_and_reuse_revokes_the_family_rfc9700_4_14(browser, make
     second = rotated.json()
     assert second["refresh_token"] != first["refresh_token"]
     reuse = refresh(rp, secret, first["refresh_token"])
-    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    assert_oauth_error(reuse, 400, "invalid_grant")
     after = refresh(rp, secret, second["refresh_token"])
-    assert after.status_code == 400 and after.json()["error"] == "invalid_grant"
+    assert_oauth_error(after, 400, "invalid_grant")
 
 
 def test_client_credentials_grant(make_client):
@@ -191,7 +191,7 @@ def test_client_credentials_grant(make_client):
 def test_grant_type_not_registered_is_unauthorized_client(make_client):
     rp, secret = make_client()
     response = Browser().post("/token", {"grant_type": "client_credentials"}, **basic(rp.client_id, secret))
-    assert response.status_code == 400 and response.json()["error"] == "unauthorized_client"
+    assert_oauth_error(response, 400, "unauthorized_client")
 
 
 def test_garbage_at_token_endpoint_is_json_error_never_500(make_client):
@@ -215,9 +215,9 @@ def test_garbage_at_token_endpoint_is_json_error_never_500(make_client):
             {"grant_type": "client_credentials"},
             HTTP_AUTHORIZATION="Basic " + base64.b64encode(credentials).decode(),
         )
-        assert nul_basic.status_code == 400 and nul_basic.json()["error"] == "invalid_request", credentials
+        assert_oauth_error(nul_basic, 400, "invalid_request")
     malformed = Browser().post("/token", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic !!!")
-    assert malformed.status_code == 401 and malformed.json()["error"] == "invalid_client"
+    assert_oauth_error(malformed, 401, "invalid_client")
 
 
 def test_refreshed_id_token_keeps_the_sign_in_context_core_12_2(browser, make_client):
@@ -240,7 +240,7 @@ def test_refresh_token_expires_when_idle_sliding_lifetime(browser, make_client, 
     idle = timedelta(seconds=settings.PORTICO_REFRESH_TOKEN_TTL + 1)
     AccessToken.objects.filter(refresh_token__isnull=False).update(expires=timezone.now() - idle)
     expired = refresh(rp, secret, second["refresh_token"])
-    assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
+    assert_oauth_error(expired, 400, "invalid_grant")
 
 
 def test_refresh_chain_ends_at_its_absolute_maximum_age(browser, make_client, settings):
@@ -252,7 +252,7 @@ def test_refresh_chain_ends_at_its_absolute_maximum_age(browser, make_client, se
     started = timezone.now() - timedelta(seconds=settings.PORTICO_REFRESH_TOKEN_MAX_AGE + 1)
     RefreshToken.objects.update(family_started=started)
     too_old = refresh(rp, secret, second.json()["refresh_token"])
-    assert too_old.status_code == 400 and too_old.json()["error"] == "invalid_grant"
+    assert_oauth_error(too_old, 400, "invalid_grant")
 
 
 def test_inactive_user_cannot_refresh(browser, make_client):
@@ -261,4 +261,4 @@ def test_inactive_user_cannot_refresh(browser, make_client):
     first = exchange(Browser(), code, client=rp, secret=secret, verifier=verifier).json()
     type(browser.user).objects.filter(pk=browser.user.pk).update(is_active=False)
     refused = refresh(rp, secret, first["refresh_token"])
-    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert_oauth_error(refused, 400, "invalid_grant")

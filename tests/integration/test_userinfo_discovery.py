@@ -8,6 +8,7 @@ from django.test import Client as Browser
 
 from oidc import keys
 from tests.integration.helpers import get_code
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +79,9 @@ def test_userinfo_post_with_form_body_rfc6750_2_2(make_user, make_client):
 )
 def test_bad_bearer_is_401_with_www_authenticate_rfc6750_3_1(header, db):
     response = Browser().get("/userinfo", HTTP_AUTHORIZATION=header)
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_token")
     assert response["WWW-Authenticate"].startswith('Bearer realm="http://127.0.0.1:8000"')
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
-    assert response.json()["error"] == "invalid_token"
 
 
 def test_missing_bearer_is_401_without_error_code_rfc6750_3_1(db):

@@ -9,6 +9,8 @@ import pytest
 from django.db import connections
 from django.test import Client as Browser
 
+from tests.oauth import assert_oauth_error
+
 # No test transaction around the requests: they reach the database like a deployed process's.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,8 +63,8 @@ def test_token_endpoint_family_answers_temporarily_unavailable(http, path, data)
 def test_userinfo_answers_temporarily_unavailable(http):
     with database_unreachable():
         response = http.get("/userinfo", HTTP_AUTHORIZATION="Bearer some-access-token")
-    assert response.status_code == 503 and response["Retry-After"] == "5"
-    assert response.json()["error"] == "temporarily_unavailable"
+    assert_oauth_error(response, 503, "temporarily_unavailable")
+    assert response["Retry-After"] == "5"
 
 
 def test_a_page_is_a_readable_503_not_a_500(http):

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from oidc.constants import ASSERTION_ALGS
+from tests.oauth import assert_oauth_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +79,7 @@ def test_a_malformed_assertion_is_invalid_client_without_fetching_keys_rfc7523_3
         auth_method="private_key_jwt", grant_types=["client_credentials"], jwks_uri=jwks_server("/jwks", jwks)
     )
     response = _token(issuer, _assertion(private, rp.client_id, issuer, **changes))
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_client")
     assert response.json() == {"error": "invalid_client", "error_description": description}
     assert jwks_server.seen == []
 
@@ -86,7 +87,7 @@ def test_a_malformed_assertion_is_invalid_client_without_fetching_keys_rfc7523_3
 def test_an_assertion_naming_no_known_client_is_invalid_client(live_server, issuer_at, rp_key):
     issuer = issuer_at(live_server.url)
     response = _token(issuer, _assertion(rp_key[0], "no-such-client", issuer))
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_client")
     assert response.json() == {
         "error": "invalid_client",
         "error_description": "client_assertion does not name an active client that authenticates with JWTs",
@@ -103,7 +104,8 @@ def test_a_jwks_uri_that_failed_is_not_fetched_again_for_the_next_assertion(
     )
     first = _token(issuer, _assertion(private, rp.client_id, issuer))
     second = _token(issuer, _assertion(private, rp.client_id, issuer))
-    assert first.status_code == second.status_code == 401
+    assert_oauth_error(first, 401, "invalid_client")
+    assert_oauth_error(second, 401, "invalid_client")
     assert first.json()["error_description"] == (
         f"the client's keys could not be fetched: fetching {jwks_server.base}/gone failed (404)"
     )
@@ -124,7 +126,7 @@ def test_a_jwks_uri_that_drips_is_cut_off_at_the_fetch_deadline(
         auth_method="private_key_jwt", grant_types=["client_credentials"], jwks_uri=server.url
     )
     response = _token(issuer, _assertion(rp_key[0], rp.client_id, issuer))
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_client")
     assert response.json() == {
         "error": "invalid_client",
         "error_description": f"the client's keys could not be fetched: fetching {server.url} took longer than 1 s",
@@ -151,7 +153,7 @@ def test_introspection_and_revocation_refuse_a_huge_exp_the_same_way(
         },
         timeout=30,
     )
-    assert response.status_code == 401
+    assert_oauth_error(response, 401, "invalid_client")
     assert response.json() == {
         "error": "invalid_client",
         "error_description": "client_assertion expires too far in the future (at most an hour)",

@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.jwk import ECKey
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from tests.oauth import assert_oauth_error
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -102,4 +104,4 @@ def test_the_method_used_must_be_the_registered_one(live_server, issuer_at, make
     )
     session = _session_for(used, rp, secret or "not-the-secret")
     response = session.post(issuer + "/token", data={"grant_type": "client_credentials"}, withhold_token=True)
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert_oauth_error(response, 401, "invalid_client")

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
+from tests.oauth import assert_oauth_error
 from tests.protocol.logout_support import form_field, sign_in, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,7 +65,7 @@ def test_oidcc_rp_initiated_logout(portico, app, session, receiver):
     userinfo = requests.get(
         portico + "/userinfo", headers={"Authorization": "Bearer " + token["access_token"]}
     )
-    assert userinfo.status_code == 401
+    assert_oauth_error(userinfo, 401, "invalid_token")
 
 
 def test_oidcc_rp_initiated_logout_query_post(portico, app, session, receiver):

@@ -10,6 +10,8 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_spec_validator import validate
 
+from tests.oauth import assert_oauth_error
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     # openapi-core does not check oauth2 security schemes; the tests send and check the tokens themselves.
@@ -145,10 +147,11 @@ def test_documented_errors_match_the_live_ones(live_api):
     api = live_api
     missing = api.call("GET", "/api/v1/clients", token=None)
     assert missing.status_code == 401 and missing.headers["WWW-Authenticate"].startswith("Bearer realm=")
-    assert api.call("GET", "/api/v1/keys", token="forged").status_code == 401
+    assert_oauth_error(api.call("GET", "/api/v1/keys", token="forged"), 401, "invalid_token")
     assert api.call("GET", "/api/v1/clients", token=api.weak_token).status_code == 403
     assert api.call("GET", "/api/v1/clients/nope").status_code == 404
     bad = api.call("POST", "/api/v1/clients", {"redirect_uris": ["https://a.example.org/cb#frag"]})
-    assert bad.status_code == 400 and bad.json()["error"] == "invalid_redirect_uri"
+    assert_oauth_error(bad, 400, "invalid_redirect_uri")
     bad = api.call("POST", "/api/v1/initial-access-tokens", {"label": "x", "expires_in": 5})
-    assert bad.status_code == 400 and bad.json()["error_description"].startswith("expires_in:")
+    assert_oauth_error(bad, 400, "invalid_request")
+    assert bad.json()["error_description"].startswith("expires_in:")

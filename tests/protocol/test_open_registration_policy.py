@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from oidc.models import Client
+from tests.oauth import assert_oauth_error, assert_redirect_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIRECT = "https://app.example.org/cb"
@@ -71,7 +72,7 @@ def test_vetted_clients_get_their_errors_redirected_core_3_1_2_6(portico, settin
     trusted = register(portico, "https://other.example.org/cb").json()["client_id"]
     response = authorize(portico, trusted, "https://other.example.org/cb")
     assert response.status_code == 302
-    assert parse_qs(urlsplit(response.headers["Location"]).query)["error"] == ["login_required"]
+    assert_redirect_error(response.headers["Location"], "login_required")
 
 
 def test_trusted_hosts_limit_open_registration_rfc7591_3_2_2(portico, settings):
@@ -84,8 +85,7 @@ def test_trusted_hosts_limit_open_registration_rfc7591_3_2_2(portico, settings):
         "https://apps.example.net/cb",
     ):
         response = register(portico, refused)
-        assert response.status_code == 400, refused
-        assert response.json()["error"] == "invalid_redirect_uri"
+        assert_oauth_error(response, 400, "invalid_redirect_uri")
         assert "open registration" in response.json()["error_description"]
 
 

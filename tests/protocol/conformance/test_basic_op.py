@@ -9,6 +9,8 @@ import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.oauth import assert_oauth_error, assert_redirect_error
+
 from .agent import REDIRECT, UserAgent, verify_id_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +43,8 @@ def test_oidcc_server(op, browser, make_rp, person, request_params, redeem):
 def test_oidcc_response_type_missing(op, browser, make_rp, request_params):
     rp, _ = make_rp()
     outcome = browser.authorize(request_params(rp, response_type=None))
-    assert outcome.mode == "query" and outcome.params["error"] == "invalid_request"
+    assert outcome.mode == "query"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 def test_oidcc_ensure_registered_redirect_uri(op, browser, make_rp, request_params):
@@ -166,7 +169,7 @@ def test_oidcc_prompt_none_not_logged_in(op, browser, make_rp, request_params):
     params = request_params(rp, prompt="none")
     outcome = browser.authorize(params)
     assert outcome.mode == "query"
-    assert outcome.params["error"] == "login_required" and outcome.params["state"] == params["state"]
+    assert_redirect_error(outcome.params, "login_required", state=params["state"])
 
 
 def test_oidcc_prompt_none_logged_in(op, browser, make_rp, person, request_params, redeem):
@@ -184,13 +187,13 @@ def test_prompt_none_without_consent_is_consent_required(op, browser, make_rp, p
     rp, _ = make_rp()
     _sign_in(browser, rp, person, request_params)
     outcome = browser.authorize(request_params(rp, prompt="none", scope="openid phone"))
-    assert outcome.params["error"] == "consent_required"
+    assert_redirect_error(outcome.params, "consent_required")
 
 
 def test_prompt_none_with_other_values_is_invalid_request(op, browser, make_rp, request_params):
     rp, _ = make_rp()
     outcome = browser.authorize(request_params(rp, prompt="none login"))
-    assert outcome.params["error"] == "invalid_request"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 def test_oidcc_max_age_1(op, browser, make_rp, person, request_params, redeem):
@@ -227,7 +230,7 @@ def test_max_age_0_means_prompt_login_and_default_max_age_applies(
     _sign_in(browser, rp, person, request_params)
     assert browser.pages[0] == "login"
     outcome = browser.authorize(request_params(rp, max_age="abc"))
-    assert outcome.params["error"] == "invalid_request"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 def test_oidcc_id_token_hint(op, browser, make_rp, person, make_user, request_params, redeem):
@@ -240,9 +243,9 @@ def test_oidcc_id_token_hint(op, browser, make_rp, person, make_user, request_pa
     other = UserAgent(op)
     _sign_in(other, rp, make_user(), request_params)
     mismatch = other.authorize(request_params(rp, prompt="none", id_token_hint=id_token))
-    assert mismatch.params["error"] == "login_required"
+    assert_redirect_error(mismatch.params, "login_required")
     forged = browser.authorize(request_params(rp, id_token_hint=id_token[:-4] + "AAAA"))
-    assert forged.params["error"] == "invalid_request"
+    assert_redirect_error(forged.params, "invalid_request")
 
 
 def test_oidcc_login_hint(op, browser, make_rp, person, request_params):
@@ -278,11 +281,11 @@ def test_oidcc_codereuse(op, browser, make_rp, person, request_params, redeem):
     _, answer = _sign_in(browser, rp, person, request_params)
     tokens = _tokens(redeem, rp, secret, answer["code"])
     again = redeem(rp, secret, answer["code"])
-    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert_oauth_error(again, 400, "invalid_grant")
     userinfo = requests.get(
         op + "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10
     )
-    assert userinfo.status_code == 401
+    assert_oauth_error(userinfo, 401, "invalid_token")
 
 
 def test_oidcc_server_client_secret_post(op, browser, make_rp, person, request_params):
@@ -320,7 +323,7 @@ def test_oidcc_claims_essential(op, browser, make_rp, person, request_params, re
 def test_claims_parameter_must_be_json(op, browser, make_rp, person, request_params):
     rp, _ = make_rp()
     outcome = browser.authorize(request_params(rp, claims='{"id_token": []}'), user=person)
-    assert outcome.params["error"] == "invalid_request"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 def test_oidcc_refresh_token(op, browser, make_rp, person, request_params, redeem):
@@ -349,14 +352,14 @@ def test_oidcc_refresh_token(op, browser, make_rp, person, request_params, redee
         auth=(rp.client_id, secret),
         timeout=10,
     )
-    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    assert_oauth_error(reuse, 400, "invalid_grant")
     family = requests.post(
         op + "/token",
         data={"grant_type": "refresh_token", "refresh_token": refreshed["refresh_token"]},
         auth=(rp.client_id, secret),
         timeout=10,
     )
-    assert family.json()["error"] == "invalid_grant"
+    assert_oauth_error(family, 400, "invalid_grant")
 
 
 def test_offline_access_without_prompt_consent_needs_the_consent_page_core_11(

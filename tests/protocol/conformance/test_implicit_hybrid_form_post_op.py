@@ -4,6 +4,8 @@ authorization endpoint, at_hash/c_hash computed and compared by the test, fragme
 import pytest
 import requests
 
+from tests.oauth import assert_redirect_error
+
 from .agent import half_hash, verify_id_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,13 +41,15 @@ def test_oidcc_ensure_request_without_nonce_fails_for_implicit(op, browser, make
     """Core 3.2.2.1: nonce is REQUIRED when the id_token comes from the authorization endpoint."""
     rp, _ = make_rp(**IMPLICIT)
     outcome = browser.authorize(request_params(rp, response_type="id_token", nonce=None), user=person)
-    assert outcome.mode == "fragment" and outcome.params["error"] == "invalid_request"
+    assert outcome.mode == "fragment"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 def test_implicit_is_off_unless_registered_rfc9700_2_1_2(op, browser, make_rp, person, request_params):
     rp, _ = make_rp()
     outcome = browser.authorize(request_params(rp, response_type="id_token token"), user=person)
-    assert outcome.mode == "fragment" and outcome.params["error"] == "unauthorized_client"
+    assert outcome.mode == "fragment"
+    assert_redirect_error(outcome.params, "unauthorized_client")
 
 
 def test_tokens_never_travel_in_the_query(op, browser, make_rp, person, request_params):
@@ -53,7 +57,8 @@ def test_tokens_never_travel_in_the_query(op, browser, make_rp, person, request_
     outcome = browser.authorize(
         request_params(rp, response_type="id_token", response_mode="query"), user=person
     )
-    assert outcome.mode == "fragment" and outcome.params["error"] == "invalid_request"
+    assert outcome.mode == "fragment"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 @pytest.mark.parametrize("response_type", ["code id_token", "code token", "code id_token token"])
@@ -79,7 +84,7 @@ def test_oidcc_server_hybrid(op, browser, make_rp, person, request_params, redee
 def test_hybrid_without_nonce_fails(op, browser, make_rp, person, request_params):
     rp, _ = make_rp(**HYBRID)
     outcome = browser.authorize(request_params(rp, response_type="code id_token", nonce=None), user=person)
-    assert outcome.params["error"] == "invalid_request"
+    assert_redirect_error(outcome.params, "invalid_request")
 
 
 @pytest.mark.parametrize(
@@ -101,7 +106,8 @@ def test_oidcc_form_post(op, browser, make_rp, person, request_params, client, r
 def test_form_post_errors_are_posted_too(op, browser, make_rp, request_params):
     rp, _ = make_rp()
     outcome = browser.authorize(request_params(rp, response_mode="form_post", prompt="none"))
-    assert outcome.mode == "form_post" and outcome.params["error"] == "login_required"
+    assert outcome.mode == "form_post"
+    assert_redirect_error(outcome.params, "login_required")
 
 
 def test_pairwise_subjects_are_stable_per_sector_and_differ_across_sectors(
