@@ -112,7 +112,7 @@ MIDDLEWARE = [
     # First: times, counts and logs every request, and answers 503 when the database cannot be reached.
     "ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "oidc.cors.CorsMiddleware",  # django-cors-headers', skipped without an Origin header
     "oidc.middleware.MachineEndpointsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -17,10 +17,14 @@ Origins are https; http only on a loopback host while the issuer itself is on ht
 redirect URIs follow (oidc/metadata.py). A stored http origin stops working when the issuer moves to https.
 """
 
+import re
 from urllib.parse import unquote_plus, urlsplit
 
+from corsheaders.conf import conf as cors_conf
+from corsheaders.middleware import CorsMiddleware as _CorsMiddleware
 from corsheaders.signals import check_request_enabled
 from django.dispatch import receiver
+from django.utils.cache import patch_vary_headers
 
 from . import conf, params
 from .models import Client
@@ -126,3 +130,17 @@ def _decide(sender, request, **kwargs) -> bool:
     if not origin or not getattr(request, "_cors_enabled", False):
         return False
     return allows(request, origin)
+
+
+class CorsMiddleware(_CorsMiddleware):
+    """django-cors-headers' middleware, skipped for requests without an Origin header (servers, command-line
+    clients, same-origin navigations: most of the token endpoints' traffic), which it would otherwise parse
+    every header of to find none. Their answers still vary by Origin where CORS applies."""
+
+    def __call__(self, request):
+        if "HTTP_ORIGIN" in request.META:
+            return super().__call__(request)
+        response = self.get_response(request)
+        if re.match(cors_conf.CORS_URLS_REGEX, request.path_info):
+            patch_vary_headers(response, ("origin",))
+        return response

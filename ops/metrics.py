@@ -24,3 +24,20 @@ CONSENTS = Counter("portico_consents", "Consent decisions: given or denied.", ["
 DATABASE_ERRORS = Counter(
     "portico_database_errors", "Requests that failed because the database could not be reached.", ["kind"]
 )
+
+
+_CHILDREN: dict[tuple[str, str, str], tuple] = {}
+
+
+def observe_request(route: str, method: str, status: str, seconds: float) -> None:
+    """Count and time one request. The labelled children are kept per (route, method, status), a bounded
+    set: looking them up by labels() on every request costs more than the counting."""
+    children = _CHILDREN.get((route, method, status))
+    if children is None:
+        children = (
+            REQUESTS.labels(route=route, method=method, status=status),
+            LATENCY.labels(route=route, status=status),
+        )
+        _CHILDREN[(route, method, status)] = children
+    children[0].inc()
+    children[1].observe(seconds)

@@ -23,7 +23,7 @@ JSON_ROUTES = frozenset(
         "oidc:revoke",
         "oidc:introspect",
         "oidc:userinfo",
-        "oidc:par",
+        "oidc:pushed-authorization-request",
         "oidc:register",
         "oidc:client-configuration",
         "oidc:jwks",
@@ -88,8 +88,7 @@ class OperationsMiddleware:
         route = route_of(request)
         status = str(response.status_code)
         method = request.method if request.method in METHODS else "other"
-        metrics.REQUESTS.labels(route=route, method=method, status=status).inc()
-        metrics.LATENCY.labels(route=route, status=status).observe(duration)
+        metrics.observe_request(route, method, status, duration)
         requestlog.log(request, response, route=route, duration=duration, rid=rid)
         response["X-Request-ID"] = rid
         return response
