@@ -99,13 +99,15 @@ def check_metrics_protection(app_configs=None, **kwargs):
 
 @register(Tags.caches, deploy=True)
 def check_shared_cache(app_configs=None, **kwargs):
-    """Sign-in throttling, fetch failure memory and pending sign-in requests must be seen by every process on
-    every node: a per-process cache lets an attacker multiply the allowed attempts by the number of processes."""
+    """The fetch failure memory (a client document that failed is not fetched again for a while), fetched
+    documents and mail resend limits must be seen by every process on every node; a per-process cache lets an
+    attacker multiply fetches and mails by the number of processes. (Sign-in throttle counters live in the
+    database whatever the cache.)"""
     if settings.CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
         return [
             Warning(
-                "The default cache is per process: sign-in throttling is not shared between processes "
-                "and nodes.",
+                "The default cache is per process: failed client-document fetches, fetched documents and "
+                "mail resend limits are not shared between processes and nodes.",
                 hint="Set REDIS_URL, or keep the database cache (the default).",
                 id="portico.W007",
             )
