@@ -24,9 +24,11 @@ def privacy_url() -> str:
 
 
 def client_ip_header() -> str:
-    """The META key of the trusted proxy's client-address header, e.g. HTTP_X_FORWARDED_FOR, or ""."""
-    name = settings.PORTICO_CLIENT_IP_HEADER.strip()
-    return "HTTP_" + name.upper().replace("-", "_") if name else ""
+    """The META key of the trusted proxy's client-address header, e.g. HTTP_X_FORWARDED_FOR, or "". The setting
+    may name the header (X-Forwarded-For) or its META key (HTTP_X_FORWARDED_FOR): both mean the same header."""
+    name = settings.PORTICO_CLIENT_IP_HEADER.strip().upper().replace("-", "_")
+    name = name.removeprefix("HTTP_")
+    return "HTTP_" + name if name else ""
 
 
 def remember_me_seconds() -> int:

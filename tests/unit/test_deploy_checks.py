@@ -24,6 +24,7 @@ def test_production_like_settings_raise_nothing(settings):
         *checks.check_open_registration(),
         *checks.check_metrics_protection(),
         *checks.check_shared_cache(),
+        *checks.check_client_address_header(),
     ]
     assert found == []
 
@@ -88,3 +89,14 @@ def test_check_deploy_fails_at_warning_level_and_a_silenced_id_is_accepted(setti
     err = io.StringIO()
     call_command("check", "--deploy", "--tag", "security", stdout=io.StringIO(), stderr=err)
     assert "portico.W002" in err.getvalue() and "portico.W004" not in err.getvalue()
+
+
+def test_behind_a_proxy_without_a_client_address_header(settings):
+    settings.PORTICO_BEHIND_PROXY = True
+    settings.PORTICO_CLIENT_IP_HEADER = ""
+    assert ids(checks.check_client_address_header()) == ["portico.W008"]
+    settings.PORTICO_CLIENT_IP_HEADER = "X-Forwarded-For"
+    assert checks.check_client_address_header() == []
+    settings.PORTICO_BEHIND_PROXY = False
+    settings.PORTICO_CLIENT_IP_HEADER = ""
+    assert checks.check_client_address_header() == []
