@@ -1,6 +1,7 @@
 """Portico settings: environment variables in, Django settings out. No logic beyond parsing."""
 
 import hashlib
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -249,6 +250,14 @@ PORTICO_PRIVACY_URL = os.environ.get("PORTICO_PRIVACY_URL", "")
 # The client address: REMOTE_ADDR, or the last hop of this header when a trusted reverse proxy sets it
 # (e.g. X-Forwarded-For). Never trusted unless configured: anyone can send the header.
 PORTICO_CLIENT_IP_HEADER = os.environ.get("PORTICO_CLIENT_IP_HEADER", "")
+# The proxies whose client-address header is believed (networks, comma-separated). Empty with the header set:
+# the header is believed from any peer (check --deploy warns, portico.W009).
+PORTICO_TRUSTED_PROXIES = env_list("PORTICO_TRUSTED_PROXIES")
+for _network in PORTICO_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"PORTICO_TRUSTED_PROXIES: {error}") from None
 PORTICO_REMEMBER_ME_DAYS = int(os.environ.get("PORTICO_REMEMBER_ME_DAYS", "30"))
 # Sign-in throttling per account and per client IP: after SLOW failures each attempt waits (doubling up to a
 # minute); after LOCK failures sign-in is paused for LOCK_MINUTES. Counted over LOCK_MINUTES.

@@ -131,3 +131,19 @@ def check_client_address_header(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxies(app_configs=None, **kwargs):
+    """Without PORTICO_TRUSTED_PROXIES the client-address header is believed from any peer: a client that
+    reaches a node directly picks its own address (throttle buckets, the audit log)."""
+    if accounts_conf.client_ip_header() and not accounts_conf.trusted_proxies():
+        return [
+            Warning(
+                "PORTICO_CLIENT_IP_HEADER is set but PORTICO_TRUSTED_PROXIES is empty: the header is believed "
+                "from any peer, so a client reaching a node directly can choose its address.",
+                hint="Set PORTICO_TRUSTED_PROXIES to the proxies' networks (e.g. 10.0.0.2/32).",
+                id="portico.W009",
+            )
+        ]
+    return []

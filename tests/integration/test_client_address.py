@@ -28,3 +28,27 @@ def test_metrics_allow_list_judges_the_client_behind_the_load_balancer(settings,
     through_balancer = Browser(REMOTE_ADDR="10.0.0.2")
     assert through_balancer.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
     assert through_balancer.get("/metrics", HTTP_X_FORWARDED_FOR="10.0.0.7").status_code == 200
+
+
+def test_metrics_allow_list_judges_the_socket_peer_unless_it_is_a_trusted_proxy(settings):
+    settings.PORTICO_METRICS_ALLOW = ["10.0.0.0/8"]
+    settings.PORTICO_METRICS_TOKEN = ""
+    settings.PORTICO_CLIENT_IP_HEADER = "X-Forwarded-For"
+    direct = Browser(REMOTE_ADDR="203.0.113.9")
+    for trusted in ([], ["10.0.0.2/32"]):
+        settings.PORTICO_TRUSTED_PROXIES = trusted
+        assert direct.get("/metrics").status_code == 403
+        assert direct.get("/metrics", HTTP_X_FORWARDED_FOR="10.9.9.9").status_code == 403  # forged
+    assert Browser(REMOTE_ADDR="10.0.0.5").get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 200
+
+
+def test_the_header_is_believed_only_from_a_trusted_proxy(settings):
+    settings.PORTICO_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.PORTICO_TRUSTED_PROXIES = ["10.0.0.0/24", "fd00::/8"]
+    factory = RequestFactory()
+    for proxy in ("10.0.0.2", "fd00::1"):
+        assert client_ip(factory.get("/", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")) == "203.0.113.9"
+    stranger = factory.get("/", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert client_ip(stranger) == "198.51.100.4"
+    settings.PORTICO_TRUSTED_PROXIES = []  # unset: believed from any peer, as before (check --deploy warns)
+    assert client_ip(stranger) == "203.0.113.9"

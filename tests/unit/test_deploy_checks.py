@@ -25,6 +25,7 @@ def test_production_like_settings_raise_nothing(settings):
         *checks.check_metrics_protection(),
         *checks.check_shared_cache(),
         *checks.check_client_address_header(),
+        *checks.check_trusted_proxies(),
     ]
     assert found == []
 
@@ -100,3 +101,14 @@ def test_behind_a_proxy_without_a_client_address_header(settings):
     settings.PORTICO_BEHIND_PROXY = False
     settings.PORTICO_CLIENT_IP_HEADER = ""
     assert checks.check_client_address_header() == []
+
+
+def test_a_client_address_header_believed_from_any_peer(settings):
+    settings.PORTICO_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.PORTICO_TRUSTED_PROXIES = []
+    assert ids(checks.check_trusted_proxies()) == ["portico.W009"]
+    settings.PORTICO_TRUSTED_PROXIES = ["10.0.0.2/32"]
+    assert checks.check_trusted_proxies() == []
+    settings.PORTICO_CLIENT_IP_HEADER = ""
+    settings.PORTICO_TRUSTED_PROXIES = []
+    assert checks.check_trusted_proxies() == []
