@@ -1,7 +1,6 @@
 """Portico settings: environment variables in, Django settings out. No logic beyond parsing."""
 
 import hashlib
-import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -11,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_list
+from config.env import env_bool, env_list, env_networks
 from config.operations import (  # noqa: F401  (settings Django reads)
     LOGGING,
     PORTICO_AUDIT_RETENTION_DAYS,
@@ -252,12 +251,7 @@ PORTICO_PRIVACY_URL = os.environ.get("PORTICO_PRIVACY_URL", "")
 PORTICO_CLIENT_IP_HEADER = os.environ.get("PORTICO_CLIENT_IP_HEADER", "")
 # The proxies whose client-address header is believed (networks, comma-separated). Empty with the header set:
 # the header is believed from any peer (check --deploy warns, portico.W009).
-PORTICO_TRUSTED_PROXIES = env_list("PORTICO_TRUSTED_PROXIES")
-for _network in PORTICO_TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"PORTICO_TRUSTED_PROXIES: {error}") from None
+PORTICO_TRUSTED_PROXIES = env_networks("PORTICO_TRUSTED_PROXIES")
 PORTICO_REMEMBER_ME_DAYS = int(os.environ.get("PORTICO_REMEMBER_ME_DAYS", "30"))
 # Sign-in throttling per account and per client IP: after SLOW failures each attempt waits (doubling up to a
 # minute); after LOCK failures sign-in is paused for LOCK_MINUTES. Counted over LOCK_MINUTES.
