@@ -42,6 +42,10 @@ class FetchError(Exception):
     """The document could not be fetched or is not acceptable; the message is safe to show the client."""
 
 
+class HostRefused(FetchError):
+    """The name does not resolve, or resolves to an address that is not fetched (private, loopback)."""
+
+
 class HostBusy(FetchError):
     """Too many fetches to this host are running in this process: not the URL's fault, so not cached."""
 
@@ -53,12 +57,12 @@ def _resolve(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve {host}") from exc
+        raise HostRefused(f"cannot resolve {host}") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not settings.PORTICO_ALLOW_PRIVATE_FETCH:
         for address in addresses:
             if not address.is_global or address.is_multicast:
-                raise FetchError(f"{host} resolves to a non-public address")
+                raise HostRefused(f"{host} resolves to a non-public address")
     return str(addresses[0])
 
 
