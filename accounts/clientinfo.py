@@ -10,17 +10,32 @@ from django.utils.translation import gettext as _
 from . import conf
 
 
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def peer_is_trusted_proxy(request: HttpRequest, networks=None) -> bool:
+    """Whether the socket peer (REMOTE_ADDR) is one of PORTICO_TRUSTED_PROXIES."""
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    networks = conf.trusted_proxies() if networks is None else networks
+    return peer is not None and any(peer in network for network in networks)
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or the address the trusted proxy appended last to its header. Earlier entries are whatever
-    the client sent, so they are never used."""
+    the client sent, so they are never used; nor is the header when PORTICO_TRUSTED_PROXIES is set and the
+    peer is not one of them (anyone can send it)."""
     header = conf.client_ip_header()
     candidate = request.META.get("REMOTE_ADDR", "")
     if header and request.META.get(header):
-        candidate = request.META[header].split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+        networks = conf.trusted_proxies()
+        if not networks or peer_is_trusted_proxy(request, networks):
+            candidate = request.META[header].split(",")[-1]
+    address = _address(candidate)
+    return str(address) if address is not None else None
 
 
 def user_agent(request: HttpRequest) -> str:

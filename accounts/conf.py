@@ -1,5 +1,6 @@
 """Typed access to the accounts settings (PORTICO_SIGNUP and friends in config/settings.py)."""
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,9 +25,16 @@ def privacy_url() -> str:
 
 
 def client_ip_header() -> str:
-    """The META key of the trusted proxy's client-address header, e.g. HTTP_X_FORWARDED_FOR, or ""."""
-    name = settings.PORTICO_CLIENT_IP_HEADER.strip()
-    return "HTTP_" + name.upper().replace("-", "_") if name else ""
+    """The META key of the trusted proxy's client-address header, e.g. HTTP_X_FORWARDED_FOR, or "". The setting
+    may name the header (X-Forwarded-For) or its META key (HTTP_X_FORWARDED_FOR): both mean the same header."""
+    name = settings.PORTICO_CLIENT_IP_HEADER.strip().upper().replace("-", "_")
+    name = name.removeprefix("HTTP_")
+    return "HTTP_" + name if name else ""
+
+
+def trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The networks whose client-address header is believed; empty means any peer's (the old behaviour)."""
+    return [ipaddress.ip_network(n.strip(), strict=False) for n in settings.PORTICO_TRUSTED_PROXIES]
 
 
 def remember_me_seconds() -> int:

@@ -88,6 +88,13 @@ def _is_locked(row: ThrottleCounter) -> bool:
     return row.attempts >= _limits_for(row.key).lock_after
 
 
+def _lock(keys: list[str]) -> None:
+    """Row locks on `keys` in key order, as reserve() takes them: a multi-row UPDATE or DELETE locks rows in
+    scan order, and two transactions locking the same rows in different orders deadlock (PostgreSQL 13.3.4).
+    Call inside transaction.atomic()."""
+    list(ThrottleCounter.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("pk"))
+
+
 @dataclass
 class Reservation:
     """One attempt, counted on every key before it is evaluated. Refused (allowed False) nothing is counted."""
@@ -102,21 +109,30 @@ class Reservation:
         lasts a full window from it."""
         now = time.time() if now is None else now
         locking = [key for key, n in self.counts.items() if n == _limits_for(key).lock_after]
-        ThrottleCounter.objects.filter(key__in=locking).update(first=now, expires=now + conf.throttle_window())
+        if locking:
+            with transaction.atomic():
+                _lock(locking)
+                ThrottleCounter.objects.filter(key__in=locking).update(first=now, expires=now + conf.throttle_window())
         return bool(locking)
 
     def release(self) -> None:
         """The attempt was not evaluated after all (e.g. a right password awaiting its second factor)."""
         keys = list(self.counts)
-        ThrottleCounter.objects.filter(key__in=keys, attempts__gt=0).update(attempts=F("attempts") - 1)
+        if keys:
+            with transaction.atomic():
+                _lock(keys)
+                ThrottleCounter.objects.filter(key__in=keys, attempts__gt=0).update(attempts=F("attempts") - 1)
         self.counts = {}
 
     def succeeded(self) -> None:
         """A completed sign-in clears its account counters; the IP's only gives back this attempt (one's own
         account must not reset the network's count)."""
         ip_keys = [key for key in self.counts if key.startswith(IP_PREFIX)]
-        ThrottleCounter.objects.filter(key__in=[k for k in self.counts if k not in ip_keys]).delete()
-        ThrottleCounter.objects.filter(key__in=ip_keys, attempts__gt=0).update(attempts=F("attempts") - 1)
+        if self.counts:
+            with transaction.atomic():
+                _lock(list(self.counts))
+                ThrottleCounter.objects.filter(key__in=[k for k in self.counts if k not in ip_keys]).delete()
+                ThrottleCounter.objects.filter(key__in=ip_keys, attempts__gt=0).update(attempts=F("attempts") - 1)
         self.counts = {}
 
 
@@ -164,7 +180,10 @@ def within(key: str, *, limit: int, window: int, now: float | None = None) -> bo
 
 def clear(keys: list[str | None]) -> None:
     """Clear account counters (never the IP's: one's own account must not reset it)."""
-    ThrottleCounter.objects.filter(key__in=[k for k in keys if k and not k.startswith(IP_PREFIX)]).delete()
+    names = [k for k in keys if k and not k.startswith(IP_PREFIX)]
+    with transaction.atomic():
+        _lock(names)
+        ThrottleCounter.objects.filter(key__in=names).delete()
 
 
 def peek(keys: list[str | None], *, now: float | None = None) -> Reservation:

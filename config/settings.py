@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_list
+from config.env import env_bool, env_list, env_networks
 from config.operations import (  # noqa: F401  (settings Django reads)
     LOGGING,
     PORTICO_AUDIT_RETENTION_DAYS,
@@ -249,6 +249,9 @@ PORTICO_PRIVACY_URL = os.environ.get("PORTICO_PRIVACY_URL", "")
 # The client address: REMOTE_ADDR, or the last hop of this header when a trusted reverse proxy sets it
 # (e.g. X-Forwarded-For). Never trusted unless configured: anyone can send the header.
 PORTICO_CLIENT_IP_HEADER = os.environ.get("PORTICO_CLIENT_IP_HEADER", "")
+# The proxies whose client-address header is believed (networks, comma-separated). Empty with the header set:
+# the header is believed from any peer (check --deploy warns, portico.W009).
+PORTICO_TRUSTED_PROXIES = env_networks("PORTICO_TRUSTED_PROXIES")
 PORTICO_REMEMBER_ME_DAYS = int(os.environ.get("PORTICO_REMEMBER_ME_DAYS", "30"))
 # Sign-in throttling per account and per client IP: after SLOW failures each attempt waits (doubling up to a
 # minute); after LOCK failures sign-in is paused for LOCK_MINUTES. Counted over LOCK_MINUTES.
@@ -283,7 +286,8 @@ SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if _HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS)
-if env_bool("PORTICO_BEHIND_PROXY", False):
+PORTICO_BEHIND_PROXY = env_bool("PORTICO_BEHIND_PROXY", False)
+if PORTICO_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [PORTICO_ISSUER] + env_list("CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_NAME = "portico_session"

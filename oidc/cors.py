@@ -90,9 +90,12 @@ def _named_client_id(request) -> str:
     basic = params.basic_credentials(request.headers.get("Authorization", ""))
     if basic:
         return unquote_plus(basic.decode("utf-8", "replace").partition(":")[0])
-    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+    if request.method != "POST":
+        return ""
+    try:  # urlencoded or multipart: a browser sends either cross-origin without a preflight
         return request.POST.get("client_id", "")
-    return ""
+    except Exception:  # an unparsable body was refused by the endpoint; nothing to read here
+        return ""
 
 
 def _request_client(request) -> Client | None:

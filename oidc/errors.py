@@ -284,12 +284,10 @@ def basic_challenge() -> str:
 
 def client_challenge(response, *, basic_auth: bool):
     """RFC 6749 5.2 for an answer oauthlib built: its 401 carries a Bearer challenge (RFC 6750, a resource
-    server's); after HTTP Basic the challenge is Basic, otherwise there is none."""
+    server's). The client endpoints' challenge is Basic: required after HTTP Basic, and every 401 needs one
+    (RFC 9110 15.5.2), naming the HTTP scheme they support. `basic_auth` says whether Basic was sent."""
     if response.status_code == 401:
-        if basic_auth:
-            response["WWW-Authenticate"] = basic_challenge()
-        elif "WWW-Authenticate" in response:
-            del response["WWW-Authenticate"]
+        response["WWW-Authenticate"] = basic_challenge()
     return response
 
 
@@ -298,7 +296,7 @@ def token_response(error: OAuthError, *, basic_auth: bool = False) -> JsonRespon
     response = JsonResponse(error.as_json(), status=error.status)
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
-    if error.status == 401 and basic_auth:
+    if error.status == 401:  # RFC 6749 5.2 after HTTP Basic, RFC 9110 15.5.2 for every 401
         response["WWW-Authenticate"] = basic_challenge()
     if error.status == 503:
         response["Retry-After"] = "5"

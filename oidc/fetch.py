@@ -42,6 +42,10 @@ class FetchError(Exception):
     """The document could not be fetched or is not acceptable; the message is safe to show the client."""
 
 
+class HostRefused(FetchError):
+    """The name does not resolve, or resolves to an address that is not fetched (private, loopback)."""
+
+
 class HostBusy(FetchError):
     """Too many fetches to this host are running in this process: not the URL's fault, so not cached."""
 
@@ -53,12 +57,12 @@ def _resolve(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve {host}") from exc
+        raise HostRefused(f"cannot resolve {host}") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not settings.PORTICO_ALLOW_PRIVATE_FETCH:
         for address in addresses:
             if not address.is_global or address.is_multicast:
-                raise FetchError(f"{host} resolves to a non-public address")
+                raise HostRefused(f"{host} resolves to a non-public address")
     return str(addresses[0])
 
 
@@ -244,15 +248,16 @@ def _fetch_unless_failed_lately(url: str, fetcher: Callable[[str], Any] = fetch_
     """fetcher(url), unless the URL failed within conf.fetch_failure_ttl() seconds: then that failure again,
     without a request. The failure is kept in Django's cache, so every worker process sees it."""
     failed_key = _cache_key("fetch-failed", url)
-    message = cache.get(failed_key)
-    if message is not None:
-        raise FetchError(message)
+    failure = cache.get(failed_key)
+    if isinstance(failure, tuple):  # (refused host?, message)
+        raise (HostRefused if failure[0] else FetchError)(failure[1])
     try:
         return fetcher(url)
     except HostBusy:
         raise
     except FetchError as exc:
-        cache.set(failed_key, f"{exc} (not fetched again for a while)", conf.fetch_failure_ttl())
+        failure = (isinstance(exc, HostRefused), f"{exc} (not fetched again for a while)")
+        cache.set(failed_key, failure, conf.fetch_failure_ttl())
         raise
 
 

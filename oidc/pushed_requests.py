@@ -19,6 +19,8 @@ from .secrets import digest
 
 PREFIX = "urn:ietf:params:oauth:request_uri:"  # RFC 9126 2.2
 # Parameters of client authentication (RFC 6749 2.3.1, RFC 7523 2.2): not part of the authorization request.
+# What one pushed request may hold (its parameters, a request object included), stored until used or purged.
+MAX_PUSHED_CHARACTERS = 16_384
 CLIENT_AUTHENTICATION = frozenset({"client_secret", "client_assertion", "client_assertion_type"})
 
 
@@ -42,13 +44,16 @@ def authorization_params(form: dict[str, str], *, client, now: float) -> dict[st
         params = {name: value for name, value in form.items() if name not in CLIENT_AUTHENTICATION}
     if any("\x00" in name or "\x00" in value for name, value in params.items()):
         raise errors.InvalidRequest("Malformed request.")
+    if sum(len(name) + len(value) for name, value in params.items()) > MAX_PUSHED_CHARACTERS:
+        raise errors.InvalidRequest(f"A pushed request is limited to {MAX_PUSHED_CHARACTERS} characters.")
     return params | {"client_id": client.client_id}
 
 
-def store(client, params: dict[str, str], *, now: datetime) -> tuple[str, int]:
-    """RFC 9126 2.2: a new request_uri for the validated request, and its lifetime in seconds."""
+def store(client, params: dict[str, str], *, now: datetime, ttl: int | None = None) -> tuple[str, int]:
+    """RFC 9126 2.2: a new request_uri for the validated request, and its lifetime in seconds (the
+    configured one unless `ttl`: a pushed request waiting for the person to sign in lives that long)."""
     value = PREFIX + secrets.token_urlsafe(32)
-    ttl = conf.par_ttl()
+    ttl = conf.par_ttl() if ttl is None else ttl
     PushedAuthorizationRequest.objects.create(
         client=client, digest=digest(value), parameters=params, expires=now + timedelta(seconds=ttl)
     )

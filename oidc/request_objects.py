@@ -13,6 +13,7 @@ registered request_uris when it registered any, and then handled exactly like on
 """
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ import jwt
 from . import clients, fetch
 from .constants import REQUEST_OBJECT_ALGS
 from .errors import InvalidRequest, InvalidRequestObject, InvalidRequestUri
+
+log = logging.getLogger(__name__)
 
 # JWT claims (RFC 7519 4.1) that describe the object itself rather than being authorization parameters.
 JWT_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
@@ -194,5 +197,10 @@ def fetch_by_reference(uri: str, *, client) -> str:
     check_request_uri(uri, client=client)
     try:
         return fetch.fetch_request_object(uri)
+    except fetch.HostRefused as exc:
+        # Which names resolve, and to what kind of address, stays in the log: saying it would let anyone probe
+        # the server's network through any client (Core 6.2 fetches on an unauthenticated request).
+        log.info("request_uri of client %s not fetched: %s", client.client_id, exc)
+        raise InvalidRequestUri("the request_uri could not be fetched: its host cannot be reached") from exc
     except fetch.FetchError as exc:
         raise InvalidRequestUri(f"the request_uri could not be fetched: {exc}") from exc

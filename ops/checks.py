@@ -4,6 +4,8 @@ has decided otherwise silences one by id (PORTICO_SILENCED_CHECKS), which is the
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from accounts import conf as accounts_conf
+
 from . import conf
 
 PER_PROCESS_CACHES = (
@@ -110,6 +112,38 @@ def check_shared_cache(app_configs=None, **kwargs):
                 "mail resend limits are not shared between processes and nodes.",
                 hint="Set REDIS_URL, or keep the database cache (the default).",
                 id="portico.W007",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_client_address_header(app_configs=None, **kwargs):
+    """Behind a proxy REMOTE_ADDR is the proxy's: without its client-address header every visitor shares one
+    sign-in throttle bucket and the /metrics allow-list judges the proxy, not the visitor."""
+    if getattr(settings, "PORTICO_BEHIND_PROXY", False) and not accounts_conf.client_ip_header():
+        return [
+            Warning(
+                "PORTICO_BEHIND_PROXY is on but PORTICO_CLIENT_IP_HEADER is unset: every request seems to "
+                "come from the proxy's address.",
+                hint="Set PORTICO_CLIENT_IP_HEADER to the header the proxy sets (e.g. X-Forwarded-For).",
+                id="portico.W008",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxies(app_configs=None, **kwargs):
+    """Without PORTICO_TRUSTED_PROXIES the client-address header is believed from any peer: a client that
+    reaches a node directly picks its own address (throttle buckets, the audit log)."""
+    if accounts_conf.client_ip_header() and not accounts_conf.trusted_proxies():
+        return [
+            Warning(
+                "PORTICO_CLIENT_IP_HEADER is set but PORTICO_TRUSTED_PROXIES is empty: the header is believed "
+                "from any peer, so a client reaching a node directly can choose its address.",
+                hint="Set PORTICO_TRUSTED_PROXIES to the proxies' networks (e.g. 10.0.0.2/32).",
+                id="portico.W009",
             )
         ]
     return []

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
-from accounts.clientinfo import client_ip
+from accounts.clientinfo import client_ip, peer_is_trusted_proxy
 
 from . import conf
 from .collectors import DatabaseCollector
@@ -27,10 +27,12 @@ def allowed(request) -> bool:
     # Constant time: the comparison must not tell how much of a guess was right.
     if token and hmac.compare_digest(_bearer(request).encode(), token.encode()):
         return True
-    address = client_ip(request)
-    if address is None:
+    # The socket peer decides, unless it is a trusted proxy: then the client it names in its header.
+    address = client_ip(request) if peer_is_trusted_proxy(request) else request.META.get("REMOTE_ADDR", "")
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
         return False
-    ip = ipaddress.ip_address(address)
     return any(ip in network for network in conf.metrics_networks())
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .. import client_auth, conf, errors, pushed_requests, request_objects, responses
 from .pipeline import Authorization, use_params
-from .resume import PUSHED_PARAM, resumes_pushed
+from .resume import PUSHED_PARAM
 
 
 def _outer_target(client, params: dict[str, str]) -> errors.Target | None:
@@ -18,15 +18,16 @@ def _outer_target(client, params: dict[str, str]) -> errors.Target | None:
 
 
 def _without_pushed_marker(a: Authorization) -> None:
-    """A request without request_uri counts as pushed only when it resumes a pushed one (after the login
-    page, oidc/authorize/resume.py); an unproven marker is dropped."""
+    """A request without request_uri is never a pushed one (a pushed request resumes after the login page
+    under a request_uri of its own, oidc/authorize/resume.py): a marker in the query is dropped."""
     if not a.params.get(PUSHED_PARAM):
-        return
-    if resumes_pushed(a.params):
-        a.pushed = True
         return
     a.params = {name: value for name, value in a.params.items() if name != PUSHED_PARAM}
     use_params(a.http, a.params)
+
+
+def _must_push(client) -> bool:
+    return conf.require_pushed_authorization_requests() or client.require_pushed_authorization_requests
 
 
 def resolve_request_uri(a: Authorization) -> None:
@@ -50,6 +51,8 @@ def resolve_request_uri(a: Authorization) -> None:
             raise errors.InvalidRequestUri("request_uri is unknown, expired or already used (RFC 9126 4)")
         effective, a.pushed = {**pushed, PUSHED_PARAM: "1"}, True
     else:
+        if _must_push(client):  # RFC 9126 5: refused before anything is fetched for it
+            raise errors.InvalidRequest("authorization requests must be pushed first (RFC 9126 5)")
         token = request_objects.fetch_by_reference(uri, client=client)
         effective = {name: value for name, value in a.params.items() if name != "request_uri"}
         effective["request"] = token
@@ -62,5 +65,5 @@ def refuse_unpushed(a: Authorization) -> None:
     has any other request refused."""
     if a.pushed:
         return
-    if conf.require_pushed_authorization_requests() or a.client.require_pushed_authorization_requests:
+    if _must_push(a.client):
         raise errors.InvalidRequest("authorization requests must be pushed first (RFC 9126 5)")

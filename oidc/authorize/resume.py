@@ -7,6 +7,10 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
+
+from .. import pushed_requests
+from ..models import Client
 
 RESUME_PARAM = "portico_resume"
 RESUME_SALT = "portico.authorize.resume"
@@ -39,11 +43,17 @@ def resumes_pushed(params) -> bool:
 
 
 def resume_url(params, *, kind: str, sid: str = "") -> str:
-    """/authorize again with the same parameters and a marker saying the person just did `kind`."""
+    """/authorize again with the same parameters and a marker saying the person just did `kind`. A pushed
+    request stays on the server (RFC 9126 1: its parameters never travel through the browser): it is pushed
+    again, under a new single-use request_uri that lives as long as the marker (RFC 9126 4)."""
     marker = signing.dumps(
         {"at": int(time.time()), "k": kind, "sid": sid, "b": _binding(params)}, salt=RESUME_SALT
     )
     query = [(k, v) for k, v in params.items() if k != RESUME_PARAM] + [(RESUME_PARAM, marker)]
+    if params.get(PUSHED_PARAM):
+        client = Client.objects.get(client_id=params["client_id"])
+        request_uri, _ttl = pushed_requests.store(client, dict(query), now=timezone.now(), ttl=RESUME_MAX_AGE)
+        query = [("client_id", client.client_id), ("request_uri", request_uri)]
     return reverse("oidc:authorize") + "?" + urlencode(query)
 
 

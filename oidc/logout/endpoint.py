@@ -16,7 +16,8 @@ from oauth2_provider.http import OAuth2ResponseRedirect
 
 from accounts import flows, sessions
 
-from .. import client_auth, errors, subjects
+from .. import client_auth, conf, errors, subjects
+from ..redirect_uris import on_hosts
 from .frontchannel import signed_out_page
 from .tokens import read_id_token_hint
 
@@ -95,10 +96,15 @@ def finish(request, logout: LogoutRequest, outcomes: list):
     """The way out: the signed-out page when apps must be told in this browser (front-channel iframes) or
     there is nowhere to return to; otherwise straight back to the app."""
     target = continue_url(logout)
-    if target and not any(getattr(o, "frontchannel", None) for o in outcomes):
-        client = client_auth.active_client(logout.client_id)
+    client = client_auth.active_client(logout.client_id) if target else None
+    # RFC 9700 4.11.2: a URI only an openly registered client vouches for is reached by a click, never at once
+    # (docs/operations.md, Open registration), as for /authorize's errors.
+    vetted = (
+        client is None or not client.registered_openly or on_hosts(target, conf.registration_trusted_hosts())
+    )
+    if target and vetted and not any(getattr(o, "frontchannel", None) for o in outcomes):
         return OAuth2ResponseRedirect(target, client.get_allowed_schemes() if client else ["https"])
-    return signed_out_page(request, outcomes, continue_url=target)
+    return signed_out_page(request, outcomes, continue_url=target, auto_continue=vetted)
 
 
 @method_decorator([csrf_exempt, never_cache], name="dispatch")

@@ -28,7 +28,7 @@ def signed_out_csp(urls: list[str]) -> str:
     return f"{CSP}; frame-src {sources}"
 
 
-def signed_out_page(request, outcomes: list, *, continue_url: str = ""):
+def signed_out_page(request, outcomes: list, *, continue_url: str = "", auto_continue: bool = True):
     """Render the page for whatever sign_in_ended's receivers returned (LogoutOutcome)."""
     told = [name for outcome in outcomes for name in getattr(outcome, "told", [])]
     frames = [url for outcome in outcomes for url in getattr(outcome, "frontchannel", [])]
@@ -36,6 +36,7 @@ def signed_out_page(request, outcomes: list, *, continue_url: str = ""):
         "told": sorted(set(told)),
         "frames": frames,
         "continue_url": continue_url,
+        "auto_continue": auto_continue,
         "title": _("You are signed out"),
     }
     response = render(request, "oidc/signed_out.html", context)

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from .. import client_auth, errors, params, pushed_requests
+from .. import client_auth, cors, errors, params, pushed_requests
 from ..authorize import pipeline, steps
 
 
@@ -52,6 +52,7 @@ class PushedAuthorizationRequestView(OAuthLibMixin, View):
         if error is not None:
             raise error
         client = client_auth.authenticate_form(request)
+        cors.note_client(request, client)  # the origins that may read this answer are this client's
         form = {name: request.POST.get(name, "") for name in request.POST}
         pushed = pushed_requests.authorization_params(form, client=client, now=time.time())
         pipeline.use_params(request, pushed)

@@ -157,6 +157,14 @@ def test_events_are_append_only(make_client):
     with pytest.raises(AppendOnlyError):
         event.delete()
     assert AuditEvent.objects.get(pk=event.pk).actor == "system"
+    rows = AuditEvent.objects.filter(pk=event.pk)
+    with pytest.raises(AppendOnlyError):
+        rows.update(actor="someone else")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.bulk_update([event], ["actor"])
+    with pytest.raises(AppendOnlyError):
+        rows.delete()
+    assert AuditEvent.objects.get(pk=event.pk).actor == "system"
 
 
 def test_admin_shows_events_read_only(admin_browser, make_client):

@@ -231,3 +231,39 @@ def test_management_api_sets_allowed_origins(make_client):
     assert cors.client_origins(Client.objects.get(client_id=created.json()["client_id"])) == {
         "https://www.example.org"
     }
+
+
+def test_cross_origin_reads_at_par_are_the_clients_origins_only(make_client):
+    """/par names its client in the body or HTTP Basic: its answer is readable by that client's origins only."""
+    from tests.conftest import pkce_pair
+
+    public, _ = make_client(confidential=False, redirect_uris=(SPA + "/callback",), skip_consent=True)
+    make_client(confidential=False, redirect_uris=(OTHER + "/callback",))  # OTHER is some client's origin
+    _verifier, challenge = pkce_pair()
+    form = {
+        "client_id": public.client_id,
+        "response_type": "code",
+        "redirect_uri": SPA + "/callback",
+        "scope": "openid",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    for origin, allowed in ((SPA, True), (OTHER, False)):
+        response = Browser().post("/par", form, HTTP_ORIGIN=origin)
+        assert response.status_code == 201, response.content
+        assert response.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+
+
+def test_a_multipart_token_request_is_judged_by_its_client_like_a_form(browser, spa, make_client):
+    """A browser sends multipart/form-data cross-origin without a preflight: the client named in it decides."""
+    make_client(confidential=False, redirect_uris=(OTHER + "/callback",))  # OTHER is some client's origin
+    code, verifier = get_code(browser, spa)
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": SPA + "/callback",
+        "client_id": spa.client_id,
+        "code_verifier": verifier,
+    }
+    response = Browser().post("/token", data, HTTP_ORIGIN=OTHER)  # the test client sends multipart
+    assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response

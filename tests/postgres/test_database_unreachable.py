@@ -92,3 +92,10 @@ def test_health_says_not_ready_but_alive_and_recovers_without_restart(http):
     assert live.status_code == 200
     recovered = http.get("/health/ready")
     assert recovered.status_code == 200 and recovered.json()["status"] == "ok"
+
+
+def test_the_management_api_answers_json(http):
+    with database_unreachable():
+        response = http.get("/api/v1/clients", HTTP_AUTHORIZATION="Bearer some-api-token")
+    assert_oauth_error(response, 503, "temporarily_unavailable")
+    assert response["Retry-After"] == "5"

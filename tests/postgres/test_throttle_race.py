@@ -4,7 +4,7 @@ password is evaluated, so parallel guesses cannot all read the same count."""
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client as Browser
 
 from accounts import throttle
@@ -55,3 +55,31 @@ def test_parallel_reservations_never_exceed_the_lock(make_user, settings):
     key = throttle.user_key(make_user())
     granted = _in_parallel(40, lambda: throttle.reserve([key]).allowed)
     assert granted.count(True) == 10
+
+
+def test_releasing_and_reserving_the_same_keys_in_parallel_never_deadlocks(settings):
+    """reserve() locks rows in key order; release(), failed() and succeeded() must take them in the same order,
+    not in the order a multi-row UPDATE scans them (PostgreSQL 13.3.4: opposite lock orders deadlock)."""
+    settings.PORTICO_THROTTLE_ACCOUNT = (10**9, 10**9)
+    settings.PORTICO_THROTTLE_IP = (10**9, 10**9)
+    keys = [f"portico:throttle:name:{c}" for c in "zyxwvu"]
+    for key in keys:  # created in reverse: the table's physical order is not the key order
+        throttle.reserve([key]).release()
+    errors: list[str] = []
+
+    def churn():
+        for n in range(150):
+            try:
+                reservation = throttle.reserve(list(keys))
+                if n % 3 == 0:
+                    reservation.failed()
+                    reservation.release()
+                elif n % 3 == 1:
+                    reservation.release()
+                else:
+                    reservation.succeeded()
+            except OperationalError as error:
+                errors.append(str(error).splitlines()[0])
+
+    _in_parallel(4, churn)
+    assert errors == []

@@ -271,3 +271,21 @@ def test_oidcc_logout_discovery_verification(portico):
     ):
         assert metadata[name] is True
     assert requests.get(metadata["end_session_endpoint"], timeout=10).status_code == 200
+
+
+def test_rfc9700_4_11_2_openly_registered_client_post_logout_redirect_waits_for_a_click(
+    portico, receiver, make_client
+):
+    """Without a session anyone can send a browser to end-session: for a client registered openly (nobody
+    vouched for its URIs) the way back is a button on the signed-out page, never an immediate redirect."""
+    target = receiver.url("/signed-out")
+    rp, _secret = make_client(redirect_uris=(receiver.url("/callback"),), post_logout_redirect_uris=[target])
+    type(rp).objects.filter(pk=rp.pk).update(registered_openly=True)
+    page = end_session(
+        portico, requests.Session(), client_id=rp.client_id, post_logout_redirect_uri=target, state="s"
+    )
+    assert page.status_code == 200 and "Location" not in page.headers
+    assert f'href="{target}?state=s"' in page.text and "signed_out.js" not in page.text
+    type(rp).objects.filter(pk=rp.pk).update(registered_openly=False)
+    vetted = end_session(portico, requests.Session(), client_id=rp.client_id, post_logout_redirect_uri=target)
+    assert vetted.status_code == 302 and vetted.headers["Location"] == target

@@ -24,6 +24,8 @@ def test_production_like_settings_raise_nothing(settings):
         *checks.check_open_registration(),
         *checks.check_metrics_protection(),
         *checks.check_shared_cache(),
+        *checks.check_client_address_header(),
+        *checks.check_trusted_proxies(),
     ]
     assert found == []
 
@@ -88,3 +90,25 @@ def test_check_deploy_fails_at_warning_level_and_a_silenced_id_is_accepted(setti
     err = io.StringIO()
     call_command("check", "--deploy", "--tag", "security", stdout=io.StringIO(), stderr=err)
     assert "portico.W002" in err.getvalue() and "portico.W004" not in err.getvalue()
+
+
+def test_behind_a_proxy_without_a_client_address_header(settings):
+    settings.PORTICO_BEHIND_PROXY = True
+    settings.PORTICO_CLIENT_IP_HEADER = ""
+    assert ids(checks.check_client_address_header()) == ["portico.W008"]
+    settings.PORTICO_CLIENT_IP_HEADER = "X-Forwarded-For"
+    assert checks.check_client_address_header() == []
+    settings.PORTICO_BEHIND_PROXY = False
+    settings.PORTICO_CLIENT_IP_HEADER = ""
+    assert checks.check_client_address_header() == []
+
+
+def test_a_client_address_header_believed_from_any_peer(settings):
+    settings.PORTICO_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.PORTICO_TRUSTED_PROXIES = []
+    assert ids(checks.check_trusted_proxies()) == ["portico.W009"]
+    settings.PORTICO_TRUSTED_PROXIES = ["10.0.0.2/32"]
+    assert checks.check_trusted_proxies() == []
+    settings.PORTICO_CLIENT_IP_HEADER = ""
+    settings.PORTICO_TRUSTED_PROXIES = []
+    assert checks.check_trusted_proxies() == []

@@ -237,3 +237,34 @@ def test_oidcc_request_uri_in_the_implicit_hybrid_and_form_post_plans(
     if "id_token" in response_type:
         verify_id_token(op, outcome.params["id_token"], client_id=rp.client_id, nonce=claims["nonce"])
     assert ("code" in outcome.params) is ("code" in response_type.split())
+
+
+def test_a_request_uri_host_that_is_not_fetched_is_not_named_core_6_2(op, browser, register, settings):
+    """Which names resolve, and to which kind of address, is not told to whoever sends a request_uri: the
+    error says only that the host cannot be reached (the reason is in the server's log)."""
+    settings.PORTICO_ALLOW_PRIVATE_FETCH = False
+    rp = register()
+    for uri in ("https://localhost/r.jwt", "https://no-such-name.invalid/r.jwt"):
+        outcome = browser.authorize(_outer(rp, uri, redirect_uri=REDIRECT, state="outer"))
+        _error(
+            outcome,
+            op,
+            error="invalid_request_uri",
+            description="the request_uri could not be fetched: its host cannot be reached",
+            state="outer",
+        )
+
+
+def test_rfc9126_5_a_client_that_must_push_gets_no_request_uri_fetched(op, browser, register, rp_server):
+    rp = register(require_pushed_authorization_requests=True)
+    outcome = browser.authorize(
+        _outer(rp, rp_server("/requests/any.jwt", "x"), redirect_uri=REDIRECT, state="o")
+    )
+    _error(
+        outcome,
+        op,
+        error="invalid_request",
+        description="authorization requests must be pushed first (RFC 9126 5)",
+        state="o",
+    )
+    assert "/requests/any.jwt" not in rp_server.seen
