@@ -1,8 +1,11 @@
 """Keeps the request being answered for the audit receivers, and records the management API's changing calls
-(one row per POST, PUT, PATCH or DELETE: who, which route, which object, the status)."""
+(one row per authenticated POST, PUT, PATCH or DELETE: who, which route, which object, the status). Calls
+without valid credentials are not recorded: anyone could fill the log with them."""
 
 from . import context
 from .record import record
+
+MAX_KWARG = 200  # the length of AuditEvent.target_id: URL parts are whatever the caller sent
 
 
 class AuditContextMiddleware:
@@ -22,6 +25,7 @@ class AuditContextMiddleware:
             match is not None
             and match.namespace == "api"
             and request.method not in ("GET", "HEAD", "OPTIONS")
+            and getattr(request, "auth", None) is not None  # set by DRF's authentication, on this request too
         ):
             record(
                 "api_call",
@@ -30,6 +34,6 @@ class AuditContextMiddleware:
                 target_id=match.view_name,
                 method=request.method,
                 status=response.status_code,
-                **{key: str(value) for key, value in match.kwargs.items()},
+                **{key: str(value)[:MAX_KWARG] for key, value in match.kwargs.items()},
             )
         return response

@@ -10,6 +10,27 @@ class AppendOnlyError(Exception):
     pass
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Append-only for querysets too: update(), bulk_update() and delete() refuse; purge() is the one way rows
+    go, used by the retention purge (audit/purge.py)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events are never changed.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Audit events are never changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are removed only by the retention purge (audit_purge).")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def purge(self) -> int:
+        """Delete these rows (the retention purge's, and only its, way to remove audit events)."""
+        return models.QuerySet.delete(self)[0]
+
+
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
         CLIENT_CREATED = "client_created", _("Client created")
@@ -36,6 +57,8 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=200, blank=True)
     # Names and counts only: never a secret, token or field value that might hold one.
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

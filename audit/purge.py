@@ -25,7 +25,6 @@ def purge(*, now: datetime | None = None, batch_size: int = 5000) -> int:
         )
         if not pks:
             return total
-        deleted, _ = AuditEvent.objects.filter(pk__in=pks).delete()  # the queryset's delete, not the row's
-        total += deleted
+        total += AuditEvent.objects.filter(pk__in=pks).purge()
         if len(pks) < batch_size:
             return total

@@ -148,6 +148,35 @@ def test_management_api_calls_name_the_management_client(make_client):
     assert len(events("api_call")) == 1  # reads are not recorded
 
 
+def test_management_api_calls_without_valid_credentials_are_not_recorded(make_client):
+    """RFC 6750 3.1: a 401 is an answer to nobody; recording it would let anyone fill the log."""
+    anonymous = Browser(REMOTE_ADDR="203.0.113.50")
+    assert anonymous.post("/api/v1/clients", "{}", content_type="application/json").status_code == 401
+    assert anonymous.delete(f"/api/v1/clients/{'x' * 5000}").status_code == 401
+    forged = {"HTTP_AUTHORIZATION": "Bearer not-a-token"}
+    assert anonymous.delete("/api/v1/clients/abc", **forged).status_code == 401
+    assert events("api_call") == []
+
+
+def test_management_api_call_records_url_parts_truncated(make_client):
+    manager, secret = make_client(
+        name="Platform", redirect_uris=(), grant_types=["client_credentials"], can_manage=True
+    )
+    token = (
+        Browser()
+        .post(
+            "/token",
+            {"grant_type": "client_credentials", "scope": "portico:admin"},
+            **basic(manager.client_id, secret),
+        )
+        .json()["access_token"]
+    )
+    answer = Browser().delete(f"/api/v1/clients/{'x' * 5000}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 404
+    [call] = events("api_call")
+    assert call.detail["client_id"] == "x" * 200 and call.detail["status"] == 404
+
+
 def test_events_are_append_only(make_client):
     make_client()
     event = events("client_created")[0]
