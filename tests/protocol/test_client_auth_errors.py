@@ -79,12 +79,13 @@ def test_wrong_secret_through_authlib_says_so_and_is_never_logged(op, make_clien
     assert "wrong-secret-value" not in caplog.text
 
 
-def test_wrong_secret_in_the_body_gets_no_challenge(op, make_client):
+def test_wrong_secret_in_the_body_gets_the_basic_challenge_rfc9110_15_5_2(op, make_client):
     rp, _ = _machine(make_client, "client_secret_post")
     response = _refusal(op, client_id=rp.client_id, client_secret="wrong")
     assert response.status_code == 401
     assert response.json()["error_description"] == "The client secret is wrong."
-    assert "WWW-Authenticate" not in response.headers  # no Bearer challenge from a token endpoint
+    # Every 401 names a scheme (RFC 9110 15.5.2); a token endpoint's is Basic, never a resource server's Bearer.
+    assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
 
 
 def test_disabled_client_is_described_as_unknown_or_disabled(op, make_client):
