@@ -6,12 +6,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import reverse
 from django.utils import timezone
 
+from config.admin_log import PerObjectLog
+
 from . import conf, flows, invitations
 from .models import Invitation, Passkey, SecurityEvent, SignIn, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PerObjectLog, BaseUserAdmin):
     list_display = ("username", "email", "email_verified", "first_name", "last_name", "is_active", "is_staff")
     readonly_fields = ("sub", "updated_at", "last_login", "date_joined")
     fieldsets = (
@@ -56,7 +58,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(PerObjectLog, admin.ModelAdmin):
     """Invitations for PORTICO_SIGNUP=invite. The code exists only in the link shown once at creation."""
 
     list_display = ("__str__", "note", "created_at", "expires_at", "used_at", "used_by")
@@ -77,7 +79,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(PerObjectLog, admin.ModelAdmin):
     list_display = ("at", "user", "kind", "ip_address")
     list_filter = ("kind",)
     search_fields = ("user__username", "user__email", "ip_address")
@@ -91,7 +93,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignIn)
-class SignInAdmin(admin.ModelAdmin):
+class SignInAdmin(PerObjectLog, admin.ModelAdmin):
     list_display = ("user", "auth_time", "acr", "ip_address", "last_seen", "ended_at")
     search_fields = ("user__username", "user__email", "sid")
     readonly_fields = ("sid", "user", "auth_time", "amr", "acr", "user_agent", "ip_address", "last_seen", "ended_at")
@@ -108,7 +110,7 @@ class SignInAdmin(admin.ModelAdmin):
 
 
 @admin.register(Passkey)
-class PasskeyAdmin(admin.ModelAdmin):
+class PasskeyAdmin(PerObjectLog, admin.ModelAdmin):
     list_display = ("name", "user", "device_type", "created_at", "last_used_at")
     readonly_fields = ("user", "device_type", "transports", "sign_count", "created_at", "last_used_at")
     exclude = ("credential_id", "public_key")

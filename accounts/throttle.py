@@ -64,6 +64,11 @@ def ip_key(ip: str | None, purpose: str = "") -> str | None:
     return f"{IP_PREFIX}{bucket(ip)}{':' + purpose if purpose else ''}"
 
 
+def is_account_key(key: str) -> bool:
+    """A typed name's or an account's counter, not a network's."""
+    return not key.startswith(IP_PREFIX)
+
+
 def _limits_for(key: str) -> conf.ThrottleLimits:
     return conf.throttle_ip() if key.startswith(IP_PREFIX) else conf.throttle_account()
 
@@ -102,17 +107,22 @@ class Reservation:
     allowed: bool
     retry_after: int = 0
     locked: bool = False  # refused for the rest of the window, not only slowed down
+    account_locked: bool = False  # ... because of an account key (not only the network's)
     counts: dict[str, int] = field(default_factory=dict)
+    locking: list[str] = field(default_factory=list)  # the keys failed() locked
 
     def failed(self, *, now: float | None = None) -> bool:
         """The attempt failed: it stays counted. True when it is the one that locked a key; the pause then
         lasts a full window from it."""
         now = time.time() if now is None else now
         locking = [key for key, n in self.counts.items() if n == _limits_for(key).lock_after]
+        self.locking = locking
         if locking:
             with transaction.atomic():
                 _lock(locking)
-                ThrottleCounter.objects.filter(key__in=locking).update(first=now, expires=now + conf.throttle_window())
+                ThrottleCounter.objects.filter(key__in=locking).update(
+                    first=now, expires=now + conf.throttle_window()
+                )
         return bool(locking)
 
     def release(self) -> None:
@@ -121,7 +131,9 @@ class Reservation:
         if keys:
             with transaction.atomic():
                 _lock(keys)
-                ThrottleCounter.objects.filter(key__in=keys, attempts__gt=0).update(attempts=F("attempts") - 1)
+                ThrottleCounter.objects.filter(key__in=keys, attempts__gt=0).update(
+                    attempts=F("attempts") - 1
+                )
         self.counts = {}
 
     def succeeded(self) -> None:
@@ -132,7 +144,9 @@ class Reservation:
             with transaction.atomic():
                 _lock(list(self.counts))
                 ThrottleCounter.objects.filter(key__in=[k for k in self.counts if k not in ip_keys]).delete()
-                ThrottleCounter.objects.filter(key__in=ip_keys, attempts__gt=0).update(attempts=F("attempts") - 1)
+                ThrottleCounter.objects.filter(key__in=ip_keys, attempts__gt=0).update(
+                    attempts=F("attempts") - 1
+                )
         self.counts = {}
 
 
@@ -143,7 +157,8 @@ def reserve(keys: list[str | None], *, now: float | None = None) -> Reservation:
     window = conf.throttle_window()
     with transaction.atomic():
         ThrottleCounter.objects.bulk_create(
-            [ThrottleCounter(key=k, first=now, last=now, expires=now + window) for k in names], ignore_conflicts=True
+            [ThrottleCounter(key=k, first=now, last=now, expires=now + window) for k in names],
+            ignore_conflicts=True,
         )
         rows = list(ThrottleCounter.objects.select_for_update().filter(key__in=names).order_by("key"))
         for row in rows:
@@ -151,8 +166,15 @@ def reserve(keys: list[str | None], *, now: float | None = None) -> Reservation:
                 row.attempts, row.first, row.last, row.expires = 0, now, now, now + window
         wait = max([_wait(row, now) for row in rows if row.attempts], default=0)
         if wait > 0:
-            ThrottleCounter.objects.bulk_update([r for r in rows if not r.attempts], ["first", "last", "expires"])
-            return Reservation(allowed=False, retry_after=wait, locked=any(map(_is_locked, rows)))
+            ThrottleCounter.objects.bulk_update(
+                [r for r in rows if not r.attempts], ["first", "last", "expires"]
+            )
+            return Reservation(
+                allowed=False,
+                retry_after=wait,
+                locked=any(map(_is_locked, rows)),
+                account_locked=any(_is_locked(row) for row in rows if is_account_key(row.key)),
+            )
         for row in rows:
             row.attempts += 1
             row.last = now

@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config.admin_log import PerObjectLog
+
 from . import clients, conf, registration, rotation
 from .models import (
     AccessToken,
@@ -38,7 +40,7 @@ def _set_active(queryset, active: bool) -> int:
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(PerObjectLog, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
@@ -221,7 +223,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(InitialAccessToken)
-class InitialAccessTokenAdmin(admin.ModelAdmin):
+class InitialAccessTokenAdmin(PerObjectLog, admin.ModelAdmin):
     """RFC 7591 3: tokens a platform presents to register clients when PORTICO_REGISTRATION=token. The token
     is shown once, on creation; only its digest is stored."""
 
@@ -270,14 +272,14 @@ class InitialAccessTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(PerObjectLog, admin.ModelAdmin):
     list_display = ("user", "client", "scopes", "updated")
     search_fields = ("user__username", "client__name", "client__client_id")
     raw_id_fields = ("user",)
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(admin.ModelAdmin):
+class SigningKeyAdmin(PerObjectLog, admin.ModelAdmin):
     """Keys, states and dates; never private material. Changes happen only through rotation."""
 
     list_display = ("kid", "alg", "state", "created", "activated_at", "retired_at", "next_step")
@@ -322,7 +324,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:oidc_signingkey_changelist"))
 
 
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(PerObjectLog, admin.ModelAdmin):
     """Token metadata only: values are stored as digests and never shown."""
 
     list_display: tuple[str, ...] = ("id", "user", "application", "expires", "scope", "created")

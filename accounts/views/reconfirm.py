@@ -2,7 +2,8 @@
 
 A stolen session must not be a way to guess the password at full speed: every re-confirmation is an attempt
 on the sign-in throttle, counted on the account and the network like a sign-in, and once the account is
-paused the session asking is ended (signed out, its apps told) rather than shown the form again.
+paused the session asking is ended (signed out, its apps told) rather than shown the form again. A paused
+network (which others behind the same address may have caused) only refuses the attempt, like a slow-down.
 """
 
 from enum import Enum
@@ -29,7 +30,11 @@ class Outcome(Enum):
 
 def reserve(request: HttpRequest) -> throttle.Reservation:
     user = request.user
-    keys = [*throttle.account_keys(user.get_username()), throttle.user_key(user), throttle.ip_key(client_ip(request))]
+    keys = [
+        *throttle.account_keys(user.get_username()),
+        throttle.user_key(user),
+        throttle.ip_key(client_ip(request)),
+    ]
     return throttle.reserve(keys)
 
 
@@ -39,14 +44,14 @@ def settle(request: HttpRequest, attempt: throttle.Reservation, *, right: bool) 
         attempt.succeeded()
         return Outcome.RIGHT
     security_log.record(request.user, Kind.SIGN_IN_FAILED, request, step="password re-confirmation")
-    if attempt.failed():
+    if attempt.failed() and any(map(throttle.is_account_key, attempt.locking)):
         security_log.record(request.user, Kind.SIGN_IN_LOCKED, request)
         return Outcome.LOCKED
     return Outcome.WRONG
 
 
 def refused(attempt: throttle.Reservation) -> Outcome:
-    return Outcome.LOCKED if attempt.locked else Outcome.SLOWED
+    return Outcome.LOCKED if attempt.account_locked else Outcome.SLOWED
 
 
 def check(request: HttpRequest, password: str) -> Outcome:

@@ -4,12 +4,14 @@ per client, and "send again" for failed ones."""
 from django.contrib import admin, messages
 from django.db.models import Count
 
+from config.admin_log import PerObjectLog
+
 from .delivery import retry_now
 from .models import LogoutDelivery
 
 
 @admin.register(LogoutDelivery)
-class LogoutDeliveryAdmin(admin.ModelAdmin):
+class LogoutDeliveryAdmin(PerObjectLog, admin.ModelAdmin):
     list_display = (
         "created",
         "client",

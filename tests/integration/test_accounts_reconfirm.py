@@ -2,12 +2,14 @@
 through the sign-in throttle, and a paused account's session is ended: a stolen session cannot guess the
 password at full speed."""
 
+import time
+
 import pyotp
 import pytest
 from django.test import Client as Browser
 
-from accounts import mfa
-from accounts.models import SecurityEvent, SignIn
+from accounts import mfa, throttle
+from accounts.models import SecurityEvent, SignIn, ThrottleCounter
 from tests.integration.accounts_helpers import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +34,11 @@ def person(make_user):
 
 
 def _change(password):
-    return {"old_password": password, "new_password1": "a new long passphrase 7", "new_password2": "a new long passphrase 7"}
+    return {
+        "old_password": password,
+        "new_password1": "a new long passphrase 7",
+        "new_password2": "a new long passphrase 7",
+    }
 
 
 CONFIRMATIONS = [
@@ -68,7 +74,9 @@ def test_wrong_passwords_at_a_re_confirmation_lock_the_account_and_end_the_sessi
 def test_re_confirmation_shares_the_counter_with_sign_in(person, lock_after_three):
     for _ in range(2):
         assert sign_in(Browser(), person.user.username, WRONG).status_code == 200
-    _assert_signed_out(person, person.user, person.post("/account/security/totp/disable", {"password": WRONG}))
+    _assert_signed_out(
+        person, person.user, person.post("/account/security/totp/disable", {"password": WRONG})
+    )
 
 
 def test_a_paused_account_ends_a_session_that_asks_even_with_the_right_password(person, lock_after_three):
@@ -106,3 +114,31 @@ def test_the_admin_password_change_is_the_throttled_page(make_user):
     sign_in(browser, admin.username, admin.raw_password)
     response = browser.post("/admin/password_change/", _change(WRONG))
     assert response.status_code == 302 and response["Location"] == "/account/password"
+
+
+@pytest.mark.parametrize(("path", "body"), CONFIRMATIONS)
+def test_a_network_paused_by_others_refuses_the_attempt_but_keeps_the_session(person, settings, path, body):
+    """Others behind the same address (NAT) failing sign-ins pause the network, not this account: the attempt
+    is refused like a slow-down, the password is not checked and the session stays."""
+    settings.PORTICO_THROTTLE_IP = (20, 100)
+    now = time.time()
+    ThrottleCounter.objects.update_or_create(
+        key=throttle.ip_key("127.0.0.1"),
+        defaults={"attempts": 100, "first": now, "last": now, "expires": now + 900},
+    )
+    response = person.post(path, body(person.user.raw_password))
+    assert response.status_code == 429 and "Wait a moment" in response.content.decode()
+    assert person.get("/account/security").status_code == 200  # still signed in
+    assert SignIn.objects.filter(user=person.user, ended_at__isnull=True).exists()
+    person.user.refresh_from_db()
+    assert person.user.check_password(person.user.raw_password) and mfa.has_totp(person.user)  # nothing done
+    assert not SecurityEvent.objects.filter(user=person.user, kind=SecurityEvent.Kind.SIGN_OUT).exists()
+
+
+def test_a_wrong_password_that_pauses_only_the_network_keeps_the_session(person, settings):
+    settings.PORTICO_THROTTLE_ACCOUNT = (1000, 1000)
+    settings.PORTICO_THROTTLE_IP = (1000, 2)
+    assert person.post("/account/security/recovery-codes", {"password": WRONG}).status_code == 200
+    assert person.post("/account/security/recovery-codes", {"password": WRONG}).status_code == 200
+    assert person.get("/account/security").status_code == 200
+    assert not SecurityEvent.objects.filter(user=person.user, kind=SecurityEvent.Kind.SIGN_IN_LOCKED).exists()

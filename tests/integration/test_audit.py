@@ -73,6 +73,19 @@ def test_admin_sign_in_and_admin_changes_name_the_staff_member(admin_browser, ma
     assert disabled.actor == "user:root"
 
 
+def test_admin_bulk_deletion_records_every_object(admin_browser, make_user):
+    """Django saves a bulk deletion's history with bulk_create (no post_save): one event per object anyway."""
+    victims = [make_user(username=f"leaver{n}") for n in range(3)]
+    response = admin_browser.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [v.pk for v in victims[:2]]},
+    )
+    assert response.status_code == 302
+    deleted = [e for e in events("admin_action") if e.detail.get("change") == "deleted"]
+    assert sorted(e.target_id for e in deleted) == sorted(str(v.pk) for v in victims[:2])
+    assert {e.actor for e in deleted} == {"user:root"} and {e.target_type for e in deleted} == {"user"}
+
+
 def test_revoking_everything_a_client_holds_is_recorded(admin_browser, browser, make_client):
     rp, _ = make_client(name="Shop")
     get_code(browser, rp)
