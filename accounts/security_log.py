@@ -18,14 +18,18 @@ NOTIFY = {
 
 
 def record(user, kind: str, request: HttpRequest | None = None, **detail) -> SecurityEvent:
-    with transaction.atomic():  # the event and its notice's task row: both or neither
-        event = SecurityEvent.objects.create(
+    def create() -> SecurityEvent:
+        return SecurityEvent.objects.create(
             user=user,
             kind=kind,
             ip_address=client_ip(request) if request is not None else None,
             user_agent=user_agent(request) if request is not None else "",
             detail=detail,
         )
-        if kind in NOTIFY and user.email:
-            mail_tasks.enqueue("security_notice", event_id=event.pk)  # sent by the worker
+
+    if kind not in NOTIFY or not user.email:
+        return create()
+    with transaction.atomic():  # the event and its notice's task row: both or neither
+        event = create()
+        mail_tasks.enqueue("security_notice", event_id=event.pk)  # sent by the worker
     return event
