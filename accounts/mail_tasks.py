@@ -35,7 +35,7 @@ Built = tuple[str, dict] | None  # (recipient, template context), or None: nothi
 
 
 def _user(user_id: int):
-    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return get_user_model().objects.filter(pk=user_id).first()
 
 
 def _verify_email(*, user_id: int, email: str, next: str = "") -> Built:
