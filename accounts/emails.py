@@ -1,8 +1,9 @@
-"""Account emails: a subject, a plain-text and an HTML template per message (templates/accounts/email/)."""
+"""Account emails: a subject, a plain-text and an HTML template per message (templates/accounts/email/).
+
+Sent only by the worker (accounts/mail_tasks.py, accounts/reset.py), never inside a request."""
 
 import hashlib
 import logging
-import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -28,9 +29,12 @@ def address_key(to: str) -> str:
     return "portico:mail:" + hashlib.sha256(to.strip().lower().encode()).hexdigest()
 
 
-def send(name: str, *, to: str, context: dict) -> None:
-    if not _within_rate(to):
-        return
+def send(name: str, *, to: str, context: dict, count: bool = True) -> bool:
+    """Render and hand the message to the relay; False when the address's allowance is used up (counted
+    unless `count` is off: a retry of a mail already counted). A relay failure (OSError, SMTPException) is
+    raised for the caller to log and retry: it never reaches a visitor, since only the worker sends."""
+    if count and not _within_rate(to):
+        return False
     context = {"base_url": conf.base_url(), "site_name": "Portico", **context}
     subject = " ".join(render_to_string(f"accounts/email/{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -40,9 +44,5 @@ def send(name: str, *, to: str, context: dict) -> None:
         to=[to],
     )
     message.attach_alternative(render_to_string(f"accounts/email/{name}.html", context), "text/html")
-    try:
-        message.send()
-    except (OSError, smtplib.SMTPException) as error:
-        # A mail relay that is down is the operator's to see, never the visitor's (no 500, and no
-        # difference between addresses that have accounts and those that do not).
-        logger.warning("account mail %s not sent: %s", name, type(error).__name__)
+    message.send()
+    return True

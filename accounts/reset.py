@@ -49,6 +49,6 @@ def send_password_reset(email: str) -> str:
     try:
         form.save(domain_override=conf.base_url(), extra_email_context=context)
     except (OSError, smtplib.SMTPException) as error:
-        logger.warning("password reset mail not sent: %s", type(error).__name__)
+        logger.warning("account mail password_reset not sent: %s", type(error).__name__)
         return "mail failed"
     return "done"

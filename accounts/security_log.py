@@ -1,8 +1,9 @@
 """Writing the account's security log (accounts.SecurityEvent). Details never include secrets."""
 
+from django.db import transaction
 from django.http import HttpRequest
 
-from . import emails
+from . import mail_tasks
 from .clientinfo import client_ip, user_agent
 from .models import SecurityEvent
 
@@ -17,13 +18,18 @@ NOTIFY = {
 
 
 def record(user, kind: str, request: HttpRequest | None = None, **detail) -> SecurityEvent:
-    event = SecurityEvent.objects.create(
-        user=user,
-        kind=kind,
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=user_agent(request) if request is not None else "",
-        detail=detail,
-    )
-    if kind in NOTIFY and user.email:
-        emails.send("security_notice", to=user.email, context={"user": user, "event": event})
+    def create() -> SecurityEvent:
+        return SecurityEvent.objects.create(
+            user=user,
+            kind=kind,
+            ip_address=client_ip(request) if request is not None else None,
+            user_agent=user_agent(request) if request is not None else "",
+            detail=detail,
+        )
+
+    if kind not in NOTIFY or not user.email:
+        return create()
+    with transaction.atomic():  # the event and its notice's task row: both or neither
+        event = create()
+        mail_tasks.enqueue("security_notice", event_id=event.pk)  # sent by the worker
     return event

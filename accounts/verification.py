@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.urls import reverse
 
-from . import conf, emails
+from . import conf
 
 SALT = "portico.accounts.verify-email"
 VERIFY_MAX_AGE = 3 * 24 * 3600
@@ -38,11 +38,3 @@ def read_token(token: str, *, max_age: int = VERIFY_MAX_AGE) -> Claim | None:
 def link(user, email: str, next_url: str = "") -> str:
     path = reverse("accounts:verify-email")
     return conf.base_url() + path + "?" + urlencode({"token": make_token(user, email, next_url)})
-
-
-def send_link(user, email: str, next_url: str = "") -> None:
-    emails.send(
-        "verify_email",
-        to=email,
-        context={"user": user, "link": link(user, email, next_url), "days": VERIFY_MAX_AGE // 86400},
-    )

@@ -28,6 +28,10 @@ SESSION_KEY = "portico_playground"
 TIMEOUT = 5
 
 
+class Unreachable(Exception):
+    """The provider did not answer over HTTP (refused, timed out, not JSON): a bad gateway, not a crash."""
+
+
 def _http_json(url: str, data: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, headers=headers or {})  # noqa: S310 (issuer URL from settings)
@@ -39,10 +43,24 @@ def _http_json(url: str, data: dict | None = None, headers: dict | None = None) 
             return exc.code, json.loads(exc.read() or b"{}")
         except ValueError:
             return exc.code, {"error": "http_error", "error_description": str(exc)}
+    except urllib.error.URLError as exc:  # refused, unknown host, TLS
+        raise Unreachable(f"{url} could not be reached ({exc.reason})") from exc
+    except (OSError, ValueError) as exc:  # timed out mid-answer, or an answer that is not JSON
+        raise Unreachable(f"{url} did not answer with JSON ({type(exc).__name__})") from exc
 
 
 def _discovery() -> dict:
-    return _http_json(conf.issuer() + "/.well-known/openid-configuration")[1]
+    """Discovery 4: the provider's metadata, read like any relying party reads it."""
+    url = conf.issuer() + "/.well-known/openid-configuration"
+    status, metadata = _http_json(url)
+    if status != 200 or not isinstance(metadata, dict) or not isinstance(metadata.get("authorization_endpoint"), str):
+        raise Unreachable(f"{url} answered {status} without OpenID Provider metadata")
+    return metadata
+
+
+def _unreachable_page(request, error: Unreachable):
+    problem = f"The playground could not read this provider's discovery document: {error}"
+    return render(request, "oidc/playground.html", {"problem": problem}, status=502)
 
 
 def _redirect_uri() -> str:
@@ -93,7 +111,11 @@ def start(request):
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    return redirect(_discovery()["authorization_endpoint"] + "?" + urllib.parse.urlencode(params))
+    try:
+        authorization_endpoint = _discovery()["authorization_endpoint"]
+    except Unreachable as error:
+        return _unreachable_page(request, error)
+    return redirect(authorization_endpoint + "?" + urllib.parse.urlencode(params))
 
 
 @never_cache
@@ -107,7 +129,10 @@ def callback(request):
             f"The provider answered {request.GET['error']}: {request.GET.get('error_description', '')}"
         )
     else:
-        result.update(_redeem(request.GET.get("code", ""), pending))
+        try:
+            result.update(_redeem(request.GET.get("code", ""), pending))
+        except Unreachable as error:
+            result["problem"] = f"The playground could not complete the sign-in: {error}"
     request.session[SESSION_KEY + "_result"] = result
     return redirect("playground:home")
 

@@ -5,6 +5,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from oidc import interface
 
-from .. import emails, flows, mfa, passkeys, security_log, sessions, verification
+from .. import flows, mail_tasks, mfa, passkeys, security_log, sessions
 from ..clientinfo import describe_device, describe_place
 from ..forms import ConfirmPasswordForm, ProfileForm, TOTPSetupForm
 from ..models import SignIn
@@ -54,26 +55,34 @@ def profile(request):
         new_email = form.cleaned_data["email"]
         profile_changes = [name for name in form.changed_data if name != "email"]
         form.instance.email = previous_email  # a new address waits for its owner to confirm it
-        if new_email.lower() != previous_email.lower():
+        changing = new_email.lower() != previous_email.lower()
+        if changing:
             if not flows.signed_in_recently(request):
                 messages.info(request, _("Sign in again to change your email address."))
                 return HttpResponseRedirect(flows.reauthenticate_url(request, reverse("accounts:profile")))
             form.instance.pending_email = new_email
-            verification.send_link(user, new_email)
-            if previous_email:
-                emails.send("email_change_notice", to=previous_email, context={"user": user, "new_email": new_email})
             messages.info(request, _("We sent a link to %(email)s. Your address changes once you follow it.")
                           % {"email": new_email})
         elif user.pending_email and new_email.lower() == previous_email.lower():
             form.instance.pending_email = ""
         if "phone_number" in form.changed_data:
             form.instance.phone_number_verified = False  # a new number is not the one that was verified
-        form.save()
+        with transaction.atomic():  # the saved address and the tasks that mail it: both or neither
+            form.save()
+            if changing:
+                _mail_address_change(user, previous_email, new_email)
         if profile_changes:
             security_log.record(user, Kind.PROFILE_UPDATED, request, fields=profile_changes)
             messages.success(request, _("Your profile was saved."))
         return HttpResponseRedirect(reverse("accounts:profile"))
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def _mail_address_change(user, previous_email: str, new_email: str) -> None:
+    """A link to the new address; a notice to the old one, whose owner may not be the one asking."""
+    mail_tasks.send_verification(user, new_email)
+    if previous_email:
+        mail_tasks.enqueue("email_change_notice", user_id=user.pk, to=previous_email, new_email=new_email)
 
 
 @login_required

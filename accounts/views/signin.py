@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from oidc.interface import client_for_next, signed_out_page
 
-from .. import conf, events, flows, mfa, passkeys, security_log, throttle, verification
+from .. import conf, events, flows, mail_tasks, mfa, passkeys, security_log, throttle
 from ..clientinfo import client_ip
 from ..forms import LoginForm, SecondFactorForm, find_user
 
@@ -114,7 +114,7 @@ def _verify_first(request, user, next_url):
     """A signed-up account signs in once its address is proved (otherwise someone could pre-register a
     victim's address and wait). A fresh link is sent at most every five minutes."""
     if cache.add(f"portico:verify-resent:{user.pk}", 1, timeout=300):
-        verification.send_link(user, user.email, next_url)
+        mail_tasks.send_verification(user, user.email, next_url)
     return render(request, "accounts/verify_first.html", {"email": user.email}, status=403)
 
 

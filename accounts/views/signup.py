@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from oidc.interface import client_for_next
 
-from .. import conf, emails, flows, invitations, security_log, throttle, verification
+from .. import conf, flows, invitations, mail_tasks, security_log, throttle, verification
 from ..clientinfo import client_ip
 from ..forms import SignUpForm
 
@@ -95,17 +95,14 @@ class SignUpView(View):
             make_password(form.cleaned_data["password1"])
             if invitation is not None:
                 invitations.consume(invitation, None)
-            emails.send("account_exists", to=existing.email, context={"user": existing})
-        else:
-            user = self._create(form, invitation)
-            if user is None:
-                form.add_error("invitation", _("This invitation is not valid, has expired or was already used."))
-                return self._render(form)
-            verification.send_link(user, user.email, next_url)
+            mail_tasks.enqueue("account_exists", user_id=existing.pk)
+        elif self._create(form, invitation, next_url) is None:
+            form.add_error("invitation", _("This invitation is not valid, has expired or was already used."))
+            return self._render(form)
         return render(request, "accounts/check_email.html", {"email": email})
 
     @transaction.atomic
-    def _create(self, form, invitation):
+    def _create(self, form, invitation, next_url: str):
         data = form.cleaned_data
         user = User(
             username=_username_for(data["email"]),
@@ -120,6 +117,7 @@ class SignUpView(View):
             transaction.set_rollback(True)  # used by a concurrent sign-up a moment ago
             return None
         security_log.record(user, Kind.ACCOUNT_CREATED, self.request)
+        mail_tasks.send_verification(user, user.email, next_url)  # in this transaction; sent by the worker
         return user
 
 

@@ -52,6 +52,8 @@ def test_register_verify_sign_in_enrol_totp_then_sign_in_with_totp_consent_and_b
     page.get_by_role("button", name="Create account").click()
     assert "Check your email" in page.inner_text("h1")
     shot("2-check-email")
+    assert not [m for m in mail.outbox if "new.person@example.org" in m.to]  # nothing sent by the page
+    run_worker()  # the link is mailed by the background worker
 
     page.goto(_mail_link("new.person@example.org"))
     page.get_by_role("button", name="Confirm my address").click()

@@ -1,6 +1,7 @@
 """Helpers for the accounts tests: a sign-in through the real login form, reading links out of sent mail."""
 
 import re
+import socket
 
 from django.core import mail
 from django.core.management import call_command
@@ -32,3 +33,12 @@ def confirm_email(browser: Browser, link: str):
 def run_worker() -> None:
     """The real django-tasks worker, in batch mode: runs every task that is due (account mail), then stops."""
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+
+
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused at once."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    return port

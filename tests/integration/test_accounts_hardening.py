@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import mfa
 from accounts.models import SignIn
-from tests.integration.accounts_helpers import run_worker, sign_in
+from tests.integration.accounts_helpers import last_link, path_of, run_worker, sign_in
 from tests.integration.helpers import authorize_params
 from tests.oauth import assert_redirect_error
 
@@ -110,15 +110,22 @@ def test_security_changes_need_a_recent_sign_in(make_user):
     assert options.status_code == 403 and options.json()["redirect"].startswith("/login?")
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
 def test_security_changes_are_notified_by_email(make_user):
     user = make_user(email="dana@example.org")
     browser = Browser()
     sign_in(browser, user.username, user.raw_password)
-    browser.post("/account/password", {"old_password": user.raw_password,
-                                       "new_password1": "another long passphrase",
-                                       "new_password2": "another long passphrase"})
-    notice = mail.outbox[-1]
+    changed = browser.post("/account/password", {"old_password": user.raw_password,
+                                                 "new_password1": "another long passphrase",
+                                                 "new_password2": "another long passphrase"})
+    assert changed.status_code == 302 and mail.outbox == []  # the notice is sent by the worker
+    run_worker()
+    [notice] = mail.outbox
     assert notice.to == ["dana@example.org"] and "Password changed" in notice.subject
+    # Its link leads to the reset page, for an owner who did not make the change.
+    link = last_link("dana@example.org")
+    assert link == "http://127.0.0.1:8000/password/reset"
+    assert "Send the link" in Browser().get(path_of(link)).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)  # the worker runs its own transactions

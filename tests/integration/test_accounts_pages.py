@@ -10,7 +10,7 @@ from django.test import Client as Browser
 from accounts import mfa
 from accounts.models import SecurityEvent, SignIn
 from oidc.models import AccessToken, Consent, RefreshToken
-from tests.integration.accounts_helpers import confirm_email, last_link, sign_in
+from tests.integration.accounts_helpers import confirm_email, last_link, run_worker, sign_in
 from tests.integration.helpers import exchange, get_code
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +60,14 @@ def test_profile_saves_standard_claims(person):
     assert SecurityEvent.objects.filter(user=user, kind="profile_updated").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
 def test_email_change_takes_effect_once_verified(person):
     person.post("/account/profile", _profile(email="dana.new@example.org"))
     user = person.user
     user.refresh_from_db()
     assert user.email == "dana@example.org" and user.pending_email == "dana.new@example.org"
+    assert mail.outbox == []  # both mails are sent by the worker
+    run_worker()
     # The new address gets the link; the current one is told a change was asked for.
     assert sorted(m.to[0] for m in mail.outbox) == ["dana.new@example.org", "dana@example.org"]
     assert "dana.new@example.org" in [m for m in mail.outbox if m.to == ["dana@example.org"]][0].body
@@ -73,10 +76,12 @@ def test_email_change_takes_effect_once_verified(person):
     assert (user.email, user.pending_email, user.email_verified) == ("dana.new@example.org", "", True)
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
 def test_email_change_to_an_address_in_use_fails_only_at_verification(person, make_user):
     make_user(email="taken@example.org")
     response = person.post("/account/profile", _profile(email="taken@example.org"))
     assert response.status_code == 302  # no hint on the form that the address is in use
+    run_worker()
     assert confirm_email(person, last_link("taken@example.org")).status_code == 409
     person.user.refresh_from_db()
     assert person.user.email == "dana@example.org"

@@ -13,7 +13,7 @@ from django.test import Client as Browser
 
 from accounts import mfa
 from tests.conftest import pkce_pair, query_of
-from tests.integration.accounts_helpers import confirm_email, last_link, sign_in
+from tests.integration.accounts_helpers import confirm_email, last_link, run_worker, sign_in
 from tests.integration.helpers import authorize_params, exchange
 from tests.oauth import assert_redirect_error
 
@@ -54,6 +54,7 @@ def mfa_person(make_user):
     return user
 
 
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
 def test_prompt_create_sends_to_sign_up_and_comes_back(make_client, settings):
     settings.PORTICO_SIGNUP = "open"
     rp, secret = make_client(name="Shiny App")
@@ -65,6 +66,7 @@ def test_prompt_create_sends_to_sign_up_and_comes_back(make_client, settings):
     password = "a long and unusual passphrase"
     browser.post(response["Location"], {"email": "new@example.org", "password1": password, "password2": password,
                                         "next": page.context["next"]})
+    run_worker()  # the verification link is mailed by the worker
     verified = confirm_email(browser, last_link("new@example.org"))
     login_url = verified.context["continue_url"]
     assert login_url.startswith("/login?")

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from accounts import conf, emails, invitations
+from accounts import conf, invitations, mail_tasks
 
 
 class Command(BaseCommand):
@@ -16,14 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="", help="Who it is for (recorded; with --send, emailed)")
         parser.add_argument("--note", default="")
         parser.add_argument("--days", type=int, default=invitations.DEFAULT_DAYS)
-        parser.add_argument("--send", action="store_true", help="Email the link to --email")
+        parser.add_argument("--send", action="store_true", help="Email the link to --email (sent by db_worker)")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options):
         invitation, code = invitations.create(email=options["email"], note=options["note"], days=options["days"])
         link = conf.base_url() + reverse("accounts:signup") + "?" + urlencode({"invite": code})
         if options["send"] and options["email"]:
-            emails.send("invitation", to=options["email"], context={"link": link, "expires_at": invitation.expires_at})
+            mail_tasks.send_invitation(invitation, code)  # mailed by the worker (manage.py db_worker)
         if options["format"] == "json":
             self.stdout.write(json.dumps({"code": code, "link": link, "expires_at": invitation.expires_at.isoformat()}))
         else:
