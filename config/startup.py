@@ -24,10 +24,15 @@ PRODUCTION_MARKERS = (
 )
 # Any Portico setting (PORTICO_ISSUER, PORTICO_TRUSTED_PROXIES, ...) is configuration too.
 PRODUCTION_PREFIX = "PORTICO_"
+# Where development keeps its files (and the tests their own): not a sign of a production environment.
+DEVELOPMENT_ONLY = frozenset({"PORTICO_VAR_DIR"})
 
 
 def configured(environ: MutableMapping[str, str]) -> bool:
-    return any(name in PRODUCTION_MARKERS or name.startswith(PRODUCTION_PREFIX) for name in environ)
+    return any(
+        name in PRODUCTION_MARKERS or (name.startswith(PRODUCTION_PREFIX) and name not in DEVELOPMENT_ONLY)
+        for name in environ
+    )
 
 
 def apply_development_default(environ: MutableMapping[str, str] = os.environ) -> bool:
