@@ -76,13 +76,16 @@ def client_origins(client: Client) -> set[str]:
 
 
 def _any_client_allows(origin: str) -> bool:
-    """Preflight: some active client may be called from `origin` (candidates by substring, then exactly)."""
+    """Preflight: some active client may be called from `origin` (candidates by substring, then exactly; all
+    of them, so clients whose URIs merely contain the origin cannot crowd out the one it belongs to)."""
     active = Client.objects.filter(is_active=True)
     candidates = active.filter(allowed_origins__contains=origin) | active.filter(
         allowed_origins="", token_endpoint_auth_method="none", redirect_uris__contains=origin
     )
     fields = ("allowed_origins", "redirect_uris", "token_endpoint_auth_method")
-    return any(origin in client_origins(client) for client in candidates.only(*fields)[:50])
+    return any(
+        origin in client_origins(client) for client in candidates.only(*fields).iterator(chunk_size=100)
+    )
 
 
 def _named_client_id(request) -> str:

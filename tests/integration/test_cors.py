@@ -267,3 +267,13 @@ def test_a_multipart_token_request_is_judged_by_its_client_like_a_form(browser, 
     }
     response = Browser().post("/token", data, HTTP_ORIGIN=OTHER)  # the test client sends multipart
     assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response
+
+
+def test_preflight_is_not_crowded_out_by_clients_whose_uris_contain_the_origin(make_client):
+    """Clients registered with look-alike URIs (the origin as a prefix of another host) come first in the
+    table; the client the origin belongs to still answers the preflight."""
+    for n in range(60):
+        make_client(confidential=False, redirect_uris=(f"{SPA}.decoy{n}.example/callback",))
+    make_client(confidential=False, redirect_uris=(SPA + "/callback",))
+    response = _preflight("/userinfo", SPA, method="GET")
+    assert response["Access-Control-Allow-Origin"] == SPA
