@@ -12,23 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from .. import client_auth, cors, errors, params, pushed_requests
+from .. import client_auth, cors, errors, pushed_requests
 from ..authorize import pipeline, steps
-
-
-def _malformed(request) -> errors.OAuthError | None:
-    """RFC 6749 3.2 and Appendix B, as at the token endpoint: a UTF-8 form, no NUL, no repeated name."""
-    problem = params.form_charset_problem(request)
-    if problem:
-        return errors.InvalidRequest(problem)
-    if params.has_nul(request.POST):
-        return errors.InvalidRequest("Malformed request.")
-    repeated = params.repeated(request.POST)
-    if repeated:
-        return errors.InvalidRequest(
-            f"Parameters must not be repeated (RFC 6749 3.2): {', '.join(repeated)}."
-        )
-    return None
+from . import token
 
 
 @method_decorator(
@@ -38,17 +24,16 @@ class PushedAuthorizationRequestView(OAuthLibMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        basic = request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic")
         try:
             body = self.push(request)
         except errors.OAuthError as error:  # RFC 9126 2.3: errors as at the token endpoint (RFC 6749 5.2)
-            return errors.token_response(error, basic_auth=basic)
+            return token.refused(request, error)
         response = JsonResponse(body, status=201)
         response["Cache-Control"] = "no-store"
         return response
 
     def push(self, request) -> dict:
-        error = _malformed(request)
+        error = token.malformed_form(request)
         if error is not None:
             raise error
         client = client_auth.authenticate_form(request)

@@ -17,7 +17,7 @@ from ..dot_private import ISSUED_ACCESS_TOKEN
 TOKEN_GRANT_TYPES = frozenset(GRANT_TYPE_NAMES) - {"implicit"}
 
 
-def _refusal(request) -> errors.OAuthError | None:
+def malformed_form(request) -> errors.OAuthError | None:
     """What makes a request to the token endpoint family malformed, found before any database lookup."""
     problem = params.form_charset_problem(request)
     if problem:
@@ -37,7 +37,8 @@ def _basic(request) -> bool:
     return request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic")
 
 
-def _refused(request, error: errors.OAuthError) -> JsonResponse:
+def refused(request, error: errors.OAuthError) -> JsonResponse:
+    """RFC 6749 5.2 at the token endpoint family (and /par, RFC 9126 2.3): JSON with the Basic challenge."""
     return errors.token_response(error, basic_auth=_basic(request))
 
 
@@ -53,9 +54,9 @@ class TokenView(dot_views.TokenView):
     """RFC 6749 3.2 / Core 3.1.3. Client authentication, code redemption and id_token in the validator."""
 
     def post(self, request, *args, **kwargs):
-        error = _refusal(request) or _unsupported_grant(request)
+        error = malformed_form(request) or _unsupported_grant(request)
         if error is not None:
-            return _refused(request, error)
+            return refused(request, error)
         return errors.client_challenge(super().post(request, *args, **kwargs), basic_auth=_basic(request))
 
     @method_decorator(
@@ -81,9 +82,9 @@ class RevokeView(dot_views.RevokeTokenView):
     """RFC 7009."""
 
     def post(self, request, *args, **kwargs):
-        error = _refusal(request)
+        error = malformed_form(request)
         if error is not None:
-            return _refused(request, error)
+            return refused(request, error)
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200 and not response.content:
             # RFC 7009 2.2: the body of a successful revocation is empty; an empty body has no media type
@@ -100,9 +101,9 @@ class IntrospectView(View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        error = _refusal(request)
+        error = malformed_form(request)
         if error is not None:
-            return _refused(request, error)
+            return refused(request, error)
         core = get_oauthlib_core()
         uri, method, body, headers = core._extract_params(request)
         headers, body, status = core.server.create_introspect_response(uri, method, body, headers)
